@@ -1,0 +1,3 @@
+// Placeholder: the guided tour of `cancelable` is written later (npm run showcase).
+console.log('cancelable showcase: tour coming soon (placeholder).');
+export {};

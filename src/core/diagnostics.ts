@@ -1,0 +1,262 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { CancelationError } from './errors.js';
+import type { CancelationReason, OperationStatus } from './reasons.js';
+import { runtime } from './runtime.js';
+import type { Cancelable } from './scope.js';
+import type { CancelationSource } from './source.js';
+import { describeValue } from './validate.js';
+
+/**
+ * A logger the library may write to. Console-compatible (`logger.warn(message, data)`) and
+ * pino-compatible (detected by its `child` and `levels` members: `logger.warn(data, message)`, with an
+ * error under `err` so pino's serializer renders it). Missing methods are skipped.
+ * The library prints nothing unless one is set, globally ({@link setLogger}) or per scope.
+ *
+ * What is logged: `debug` when a scope is asked to cancel and when it ends, and when an abandoned
+ * body settles late; `warn` when a body is abandoned after its grace period and when a source fails;
+ * `error` when a user callback throws.
+ */
+export interface Logger {
+  debug?(...args: unknown[]): void;
+  info?(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+  error?(...args: unknown[]): void;
+}
+
+/** The level of a log line. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Sets (or with `undefined`, clears) the process-wide logger. Returns the previous one. A scope's own
+ * `logger` option takes precedence.
+ * @example
+ * ```ts
+ * import pino from 'pino';
+ * setLogger(pino({ level: 'debug' }));
+ * ```
+ */
+export function setLogger(logger: Logger | undefined): Logger | undefined {
+  if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
+    throw new TypeError(`logger must be an object with debug/info/warn/error methods, got ${describeValue(logger)}`);
+  }
+  const previous = runtime.logger;
+  runtime.logger = logger;
+  return previous;
+}
+
+/** The process-wide logger, if any. */
+export function getLogger(): Logger | undefined {
+  return runtime.logger;
+}
+
+function isPinoLike(logger: Logger): boolean {
+  const candidate = logger as { child?: unknown; levels?: unknown };
+  return typeof candidate.child === 'function' && typeof candidate.levels === 'object' && candidate.levels !== null;
+}
+
+/** Writes one line to `logger` (or the global one). A logger that throws is ignored. */
+export function log(logger: Logger | undefined, level: LogLevel, message: string, data?: object): void {
+  const target = logger ?? runtime.logger;
+  if (target === undefined || target === null || typeof target !== 'object') return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(target)
+  const method = target[level];
+  if (typeof method !== 'function') return;
+  try {
+    if (isPinoLike(target)) method.call(target, pinoData(data), message);
+    else if (data === undefined) method.call(target, message);
+    else method.call(target, message, data);
+  } catch {
+    // A broken logger must never break cancellation.
+  }
+}
+
+// pino serialises errors found under `err` (its standard serializer); under any other key an Error
+// would come out as `{}`.
+function pinoData(data: object | undefined): object {
+  if (data === undefined) return {};
+  if (!('error' in data)) return data;
+  const { error, ...rest } = data;
+  return { ...rest, err: error };
+}
+
+/** Names of the diagnostics channels the library publishes on. */
+export const channelNames = {
+  start: 'cancelable:start',
+  progress: 'cancelable:progress',
+  cancel: 'cancelable:cancel',
+  end: 'cancelable:end',
+  callbackError: 'cancelable:callback-error',
+  sourceError: 'cancelable:source-error',
+  abandoned: 'cancelable:abandoned',
+} as const;
+
+/** The channels themselves; publish only after checking `hasSubscribers` (free when nobody listens). */
+export const channels = {
+  start: diagnosticsChannel.channel(channelNames.start),
+  progress: diagnosticsChannel.channel(channelNames.progress),
+  cancel: diagnosticsChannel.channel(channelNames.cancel),
+  end: diagnosticsChannel.channel(channelNames.end),
+  callbackError: diagnosticsChannel.channel(channelNames.callbackError),
+  sourceError: diagnosticsChannel.channel(channelNames.sourceError),
+  abandoned: diagnosticsChannel.channel(channelNames.abandoned),
+} as const;
+
+/** Payload of `cancelable:start`: a scope started (its sources are active; the body is about to run). */
+export interface StartEvent {
+  readonly scope: Cancelable;
+}
+
+/** Payload of `cancelable:progress`: `scope.reportProgress(message, metadata)` was called. */
+export interface ProgressEvent {
+  readonly scope: Cancelable;
+  readonly message: string;
+  readonly metadata: Record<string, unknown> | undefined;
+}
+
+/**
+ * Payload of `cancelable:cancel`: a cancellation was requested (once per scope, the first one wins).
+ * `source` is the source that fired (a timeout, a token, a signal...); `undefined` for
+ * `scope.cancel()` and for a cancellation coming from the parent (reason `parent`).
+ */
+export interface CancelEvent {
+  readonly scope: Cancelable;
+  readonly reason: CancelationReason;
+  readonly message: string;
+  readonly source: CancelationSource | undefined;
+  readonly error: CancelationError;
+}
+
+/**
+ * Payload of `cancelable:end`: the scope reached its final status (before `onComplete`/`onCancel`/
+ * `onError` callbacks run). `error` is the cancellation error or the failure; `undefined` when completed.
+ */
+export interface EndEvent {
+  readonly scope: Cancelable;
+  readonly status: OperationStatus;
+  readonly durationMs: number;
+  readonly error: unknown;
+}
+
+/** Payload of `cancelable:callback-error`: a user callback threw or rejected (it changed nothing). */
+export interface CallbackErrorEvent {
+  /** `undefined` for callbacks of a token (`token.onCancel`). */
+  readonly scope: Cancelable | undefined;
+  /** Which callback: `onStart`, `onProgress`, `onComplete`, `onCancel`, `onError`, `token.onCancel`... */
+  readonly callback: string;
+  readonly error: unknown;
+}
+
+/** Payload of `cancelable:source-error`: a source failed to start, to stop, or while checking. */
+export interface SourceErrorEvent {
+  /** `undefined` for a source started outside a scope. */
+  readonly scope: Cancelable | undefined;
+  readonly source: { readonly name: string };
+  /** `start`, `stop`, or a source-specific phase such as `predicate`. */
+  readonly phase: string;
+  readonly error: unknown;
+}
+
+/**
+ * Payload of `cancelable:abandoned`: published with `outcome: 'pending'` when `run()` stops waiting for
+ * a body that ignored the cancellation for `graceMs`, and again with `'fulfilled'` or `'rejected'` (and
+ * the dropped `value`) if that body settles later.
+ */
+export interface AbandonedEvent {
+  readonly scope: Cancelable;
+  readonly outcome: 'pending' | 'fulfilled' | 'rejected';
+  /** The late value or error; `undefined` while pending. */
+  readonly value: unknown;
+  readonly graceMs: number;
+}
+
+/** Handlers for {@link subscribeDiagnostics}, one per channel (all optional). */
+export interface DiagnosticsHandlers {
+  start?(event: StartEvent): void;
+  progress?(event: ProgressEvent): void;
+  cancel?(event: CancelEvent): void;
+  end?(event: EndEvent): void;
+  callbackError?(event: CallbackErrorEvent): void;
+  sourceError?(event: SourceErrorEvent): void;
+  abandoned?(event: AbandonedEvent): void;
+}
+
+const handlerKeys = Object.keys(channelNames) as (keyof typeof channelNames)[];
+
+/**
+ * Subscribes typed handlers to the library's diagnostics channels; returns a function that
+ * unsubscribes them all. Same as `diagnostics_channel.subscribe('cancelable:<name>', fn)` per channel.
+ * Handlers run synchronously where the event happens: keep them short, and don't throw (a throwing
+ * subscriber surfaces as an uncaught exception, per `diagnostics_channel`).
+ * @example
+ * ```ts
+ * const off = subscribeDiagnostics({
+ *   cancel: ({ scope, reason, source }) => metrics.increment('cancel', { name: scope.name, reason }),
+ *   end: ({ scope, status, durationMs }) => histogram.record(durationMs, { name: scope.name, status }),
+ * });
+ * // later
+ * off();
+ * ```
+ */
+export function subscribeDiagnostics(handlers: DiagnosticsHandlers): () => void {
+  if (handlers === null || typeof handlers !== 'object') {
+    throw new TypeError(`handlers must be an object of channel handlers, got ${describeValue(handlers)}`);
+  }
+  const subscribed: [string, (message: unknown, name: string | symbol) => void][] = [];
+  for (const key of Object.keys(handlers)) {
+    if (!handlerKeys.includes(key as keyof typeof channelNames)) {
+      throw new TypeError(`handlers.${key} is not a diagnostics channel; expected one of ${handlerKeys.join(', ')}`);
+    }
+    const handler = (handlers as Record<string, unknown>)[key];
+    if (handler === undefined) continue;
+    if (typeof handler !== 'function') {
+      throw new TypeError(`handlers.${key} must be a function, got ${describeValue(handler)}`);
+    }
+  }
+  for (const key of handlerKeys) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(handlers)
+    const handler = handlers[key] as ((event: unknown) => void) | undefined;
+    if (handler === undefined) continue;
+    const listener = (message: unknown): void => handler.call(handlers, message);
+    diagnosticsChannel.subscribe(channelNames[key], listener);
+    subscribed.push([channelNames[key], listener]);
+  }
+  let active = true;
+  return () => {
+    if (!active) return;
+    active = false;
+    for (const [name, listener] of subscribed) diagnosticsChannel.unsubscribe(name, listener);
+  };
+}
+
+/** Something that can be named in a report: a scope, or nothing. */
+export interface Reportable {
+  readonly id: string;
+  readonly name: string;
+  readonly logger?: Logger | undefined;
+}
+
+/** Reports an error thrown (or rejected) by a user callback. Never throws. */
+export function reportCallbackError(scope: Reportable | undefined, callback: string, error: unknown): void {
+  if (channels.callbackError.hasSubscribers) channels.callbackError.publish({ scope, callback, error });
+  log(scope?.logger, 'error', `cancelable: ${callback} callback of '${scope?.name ?? '?'}' failed`, {
+    operationId: scope?.id,
+    callback,
+    error,
+  });
+}
+
+/** Reports a source that failed (in start, stop, or a predicate). Never throws. */
+export function reportSourceError(
+  scope: Reportable | undefined,
+  source: { readonly name: string },
+  phase: string,
+  error: unknown,
+): void {
+  if (channels.sourceError.hasSubscribers) channels.sourceError.publish({ scope, source, phase, error });
+  log(scope?.logger, 'warn', `cancelable: source '${source.name}' failed in ${phase}`, {
+    operationId: scope?.id,
+    source: source.name,
+    phase,
+    error,
+  });
+}

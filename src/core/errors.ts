@@ -1,0 +1,190 @@
+import { CancelationReason } from './reasons.js';
+
+const brand = Symbol.for('cancelable.CancelationError');
+
+/** What every cancellation error is built from. */
+export interface CancelationErrorOptions {
+  /** The id of the scope the error cancels. */
+  operationId?: string | undefined;
+  /** The error behind this one. */
+  cause?: unknown;
+}
+
+/**
+ * The base class of every cancellation the library raises: a scope's `run()` rejects with one, and
+ * its `signal.reason` is the same object.
+ *
+ * @example
+ * ```ts
+ * try { await Cancelable.withTimeout(100).run((s) => s.sleep(1000)); }
+ * catch (e) { if (e instanceof CancelationError) console.log(e.reason); } // 'timeout'
+ * ```
+ */
+export class CancelationError extends Error {
+  /** Why the scope was cancelled. */
+  readonly reason: CancelationReason;
+  /** The id of the cancelled scope, when the error belongs to one. */
+  operationId: string | undefined;
+
+  constructor(reason: CancelationReason, message?: string, options?: CancelationErrorOptions) {
+    super(message ?? `Operation cancelled (${reason})`);
+    this.reason = reason;
+    this.operationId = options?.operationId;
+    if (options !== undefined && 'cause' in options && options.cause !== undefined) this.cause = options.cause;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  override get name(): string {
+    return 'CancelationError';
+  }
+}
+
+/** A timeout or deadline fired. */
+export class TimeoutCancelation extends CancelationError {
+  /** The timeout, in milliseconds (for a deadline, the time from the start of the run to it). */
+  readonly timeoutMs: number | undefined;
+  constructor(message?: string, options?: CancelationErrorOptions & { timeoutMs?: number | undefined }) {
+    super(CancelationReason.Timeout, message ?? `Operation timed out after ${options?.timeoutMs ?? '?'}ms`, options);
+    this.timeoutMs = options?.timeoutMs;
+  }
+  override get name(): string {
+    return 'TimeoutCancelation';
+  }
+}
+
+/** `cancel()` was called on the scope or on a token it listens to. */
+export class ManualCancelation extends CancelationError {
+  constructor(message?: string, options?: CancelationErrorOptions) {
+    super(CancelationReason.Manual, message ?? 'Operation cancelled manually', options);
+  }
+  override get name(): string {
+    return 'ManualCancelation';
+  }
+}
+
+/** An OS signal arrived. */
+export class SignalCancelation extends CancelationError {
+  /** The signal's name, e.g. `'SIGINT'`. */
+  readonly signal: string | undefined;
+  constructor(message?: string, options?: CancelationErrorOptions & { signal?: string | undefined }) {
+    super(CancelationReason.Signal, message ?? `Received signal ${options?.signal ?? '?'}`, options);
+    this.signal = options?.signal;
+  }
+  override get name(): string {
+    return 'SignalCancelation';
+  }
+}
+
+/** A polled condition was met. */
+export class ConditionCancelation extends CancelationError {
+  /** The condition's name. */
+  readonly conditionName: string | undefined;
+  constructor(message?: string, options?: CancelationErrorOptions & { conditionName?: string | undefined }) {
+    super(CancelationReason.Condition, message ?? `Condition '${options?.conditionName ?? 'condition'}' met`, options);
+    this.conditionName = options?.conditionName;
+  }
+  override get name(): string {
+    return 'ConditionCancelation';
+  }
+}
+
+/**
+ * An enclosing scope was cancelled (or ended while this one still ran). `cause` is the parent's error,
+ * so the `cause` chain leads to the root's error.
+ */
+export class ParentCancelation extends CancelationError {
+  /** The id of the immediate parent. */
+  readonly parentId: string | undefined;
+  /** The immediate parent's reason (undefined when the parent ended without being cancelled). */
+  readonly parentReason: CancelationReason | undefined;
+  constructor(
+    message?: string,
+    options?: CancelationErrorOptions & { parentId?: string | undefined; parentReason?: CancelationReason | undefined },
+  ) {
+    super(CancelationReason.Parent, message ?? 'Parent operation was cancelled', options);
+    this.parentId = options?.parentId;
+    this.parentReason = options?.parentReason;
+  }
+  override get name(): string {
+    return 'ParentCancelation';
+  }
+}
+
+/**
+ * Everything needed to build a cancellation error: what sources hand to a scope when they fire.
+ * Reason-specific fields are read only for their reason.
+ */
+export interface CancelationInit {
+  reason: CancelationReason;
+  message?: string | undefined;
+  timeoutMs?: number | undefined;
+  signal?: string | undefined;
+  conditionName?: string | undefined;
+  parentId?: string | undefined;
+  parentReason?: CancelationReason | undefined;
+  cause?: unknown;
+}
+
+/** Builds the error class that matches `init.reason`. */
+export function createCancelationError(init: CancelationInit, operationId?: string): CancelationError {
+  const options = { operationId, cause: init.cause };
+  switch (init.reason) {
+    case 'timeout':
+      return new TimeoutCancelation(init.message, { ...options, timeoutMs: init.timeoutMs });
+    case 'signal':
+      return new SignalCancelation(init.message, { ...options, signal: init.signal });
+    case 'condition':
+      return new ConditionCancelation(init.message, { ...options, conditionName: init.conditionName });
+    case 'parent':
+      return new ParentCancelation(init.message, {
+        ...options,
+        parentId: init.parentId,
+        parentReason: init.parentReason,
+      });
+    default:
+      return new ManualCancelation(init.message, options);
+  }
+}
+
+/** Whether `value` is one of this library's cancellation errors (from any copy of the library). */
+export function isCancelationError(value: unknown): value is CancelationError {
+  return value instanceof CancelationError || (typeof value === 'object' && value !== null && brand in value);
+}
+
+function isNativeAbort(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const name = (value as { name?: unknown }).name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/**
+ * Whether `error` means "cancelled": one of this library's errors, a native `AbortError` or
+ * `TimeoutError` (DOMException or Node's `AbortError`), or an error whose `cause` chain holds one.
+ * Node wraps `signal.reason` in an `AbortError` in timers and streams, so the chain is followed.
+ *
+ * @example
+ * ```ts
+ * try { await fetch(url, { signal: scope.signal }); } catch (e) { if (!isCancelation(e)) throw e; }
+ * ```
+ */
+export function isCancelation(error: unknown): boolean {
+  let current = error;
+  // Bounded walk: cause chains can be cyclic.
+  for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
+    if (isCancelationError(current) || isNativeAbort(current)) return true;
+    if (typeof current !== 'object') return false;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Whether `error` is `target` or holds it somewhere in its `cause` chain. */
+export function causeChainIncludes(error: unknown, target: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
+    if (current === target) return true;
+    if (typeof current !== 'object') return false;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,187 @@
+import { getDefaultClock, type Clock } from './clock.js';
+import { reportSourceError, type Reportable } from './diagnostics.js';
+import type { CancelationInit } from './errors.js';
+import { CancelationReason, isCancelationReason } from './reasons.js';
+import { checkOptions, describeValue } from './validate.js';
+
+/** @internal Starts one activation of a source for a target; returns state handed back to deactivate. */
+export const kActivate = Symbol('cancelable.activate');
+/** @internal Ends an activation started by kActivate. */
+export const kDeactivate = Symbol('cancelable.deactivate');
+/** @internal The method of a {@link SourceTarget} that cancels it. */
+export const kFire = Symbol('cancelable.fire');
+
+/**
+ * @internal What a source fires into: a scope, or a composite source (any-of / all-of). `fire` is
+ * called at most meaningfully once; later calls are ignored by the target.
+ */
+export interface SourceTarget {
+  /** The clock the target runs on: sources use it for every timer. */
+  readonly clock: Clock;
+  /** The scope the source ultimately serves, for error reports. */
+  readonly reportable: Reportable | undefined;
+  /** Cancels the target (ignored once it is cancelled or ended). */
+  [kFire](init: CancelationInit, source: CancelationSource): void;
+}
+
+/** Options of {@link CancelationSource}. */
+export interface CancelationSourceOptions {
+  /** The reason given to the scope when the source fires. Default `manual`. */
+  reason?: CancelationReason;
+  /** A name for reports. Default: the class name. */
+  name?: string;
+}
+
+/**
+ * Something that can cancel a scope: a timeout, a token, an OS signal, a condition... Subclass it to
+ * write your own: implement {@link CancelationSource.start} (take what you need, call `trigger` when
+ * the scope must be cancelled) and {@link CancelationSource.stop} (idempotent; release everything
+ * `start` took).
+ *
+ * A custom source serves one scope at a time; the built-in sources can serve many at once.
+ *
+ * @example
+ * ```ts
+ * class EventSource extends CancelationSource {
+ *   #off?: () => void;
+ *   constructor(private emitter: EventEmitter, private event: string) { super({ name: `event:${event}` }); }
+ *   start(trigger: (message?: string) => void) {
+ *     const listener = () => trigger(`Event '${this.event}' fired`);
+ *     this.emitter.once(this.event, listener);
+ *     this.#off = () => this.emitter.off(this.event, listener);
+ *   }
+ *   stop() { this.#off?.(); this.#off = undefined; }
+ * }
+ * ```
+ */
+export abstract class CancelationSource {
+  /** The reason a scope gets when this source fires. */
+  readonly reason: CancelationReason;
+  /** A name for reports. */
+  readonly name: string;
+  #target: SourceTarget | undefined;
+  #trigger: ((message?: string) => void) | undefined;
+
+  constructor(options?: CancelationSourceOptions) {
+    checkOptions('options', options);
+    const reason = options?.reason ?? CancelationReason.Manual;
+    if (!isCancelationReason(reason)) {
+      throw new TypeError(`options.reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+    }
+    if (options?.name !== undefined && typeof options.name !== 'string') {
+      throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
+    }
+    this.reason = reason;
+    this.name = options?.name ?? this.constructor.name;
+  }
+
+  /**
+   * Begins watching. Call `trigger(message?)` to cancel the scope with this source's reason. May be
+   * called again after {@link CancelationSource.stop}.
+   */
+  abstract start(trigger: (message?: string) => void): void;
+
+  /** Stops watching and releases everything `start` took. Must be idempotent. */
+  abstract stop(): void;
+
+  /** Whether this source is currently started by a scope. */
+  get isActive(): boolean {
+    return this.#target !== undefined;
+  }
+
+  /** @internal */
+  [kActivate](target: SourceTarget): unknown {
+    if (this.#target !== undefined) {
+      throw new TypeError(
+        `source '${this.name}' is already in use by another scope; a custom source serves one scope at a time`,
+      );
+    }
+    this.#target = target;
+    const trigger = (message?: string): void => {
+      if (this.#target === target) target[kFire](this.#initFor(message), this);
+    };
+    this.#trigger = trigger;
+    this.start(trigger);
+    return undefined;
+  }
+
+  /** @internal */
+  [kDeactivate](_state: unknown): void {
+    const target = this.#target;
+    if (target === undefined) return;
+    this.#target = undefined;
+    this.#trigger = undefined;
+    try {
+      this.stop();
+    } catch (error) {
+      reportSourceError(target.reportable, this, 'stop', error);
+    }
+  }
+
+  /** Cancels the scope this source is started for (a no-op when it is not started). */
+  protected trigger(message?: string): void {
+    this.#trigger?.(message);
+  }
+
+  /** The error fields this source fires with; override to add reason-specific ones. */
+  protected initFor(message: string | undefined): CancelationInit {
+    return { reason: this.reason, message };
+  }
+
+  #initFor(message: string | undefined): CancelationInit {
+    return this.initFor(message);
+  }
+}
+
+/**
+ * Base for the library's own sources: they keep per-activation state, so one instance can serve
+ * several scopes at once (e.g. the same source passed to two scopes, or kept by `combine`).
+ * Subclasses implement {@link MultiSource.activate} and {@link MultiSource.deactivate}; `start`/`stop`
+ * serve the one activation made through the public custom-source API.
+ */
+export abstract class MultiSource extends CancelationSource {
+  #solo: { target: SourceTarget; state: unknown } | undefined;
+
+  /** @internal Starts serving `target`; returns the state {@link MultiSource.deactivate} needs. */
+  protected abstract activate(target: SourceTarget): unknown;
+  /** @internal Stops serving the activation described by `state`. */
+  protected abstract deactivate(state: unknown): void;
+
+  /** @internal */
+  override [kActivate](target: SourceTarget): unknown {
+    return this.activate(target);
+  }
+
+  /** @internal */
+  override [kDeactivate](state: unknown): void {
+    this.deactivate(state);
+  }
+
+  /** Starts the source outside a scope: `trigger` is called when it fires. */
+  start(trigger: (message?: string) => void): void {
+    this.stop();
+    const target: SourceTarget = {
+      clock: getDefaultClock(),
+      reportable: undefined,
+      [kFire]: (init) => trigger(init.message),
+    };
+    this.#solo = { target, state: this.activate(target) };
+  }
+
+  /** Stops what {@link MultiSource.start} started. */
+  stop(): void {
+    const solo = this.#solo;
+    if (solo === undefined) return;
+    this.#solo = undefined;
+    this.deactivate(solo.state);
+  }
+
+  override get isActive(): boolean {
+    return this.#solo !== undefined;
+  }
+}
+
+/** Reports a failure of `source` against `target` without throwing. */
+export function reportFailure(target: SourceTarget, source: CancelationSource, phase: string, error: unknown): void {
+  reportSourceError(target.reportable, source, phase, error);
+}

@@ -1,0 +1,82 @@
+/**
+ * Argument checks shared by the public API. Each throws at the call that got the bad value, with a
+ * message naming the parameter and the value.
+ */
+
+/** Short, safe rendering of a bad value for an error message. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object';
+}
+
+/** A finite duration in milliseconds, >= 0. */
+export function checkDuration(name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a finite number of milliseconds >= 0, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A duration in milliseconds, >= 0, where `Infinity` is allowed (meaning "no limit"). */
+export function checkDurationOrInfinity(name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`);
+  }
+  if (Number.isNaN(value) || value < 0) {
+    throw new RangeError(`${name} must be a number of milliseconds >= 0 (or Infinity), got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A strictly positive, finite interval in milliseconds. */
+export function checkInterval(name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a finite number of milliseconds > 0, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** An integer >= `min`. */
+export function checkInteger(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be an integer, got ${describeValue(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A function. */
+export function checkFunction<F>(name: string, value: F): F {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${name} must be a function, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A string (or undefined when `optional`). */
+export function checkOptionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describeValue(value)}`);
+  return value;
+}
+
+/** A plain options object (or undefined). */
+export function checkOptions(name: string, value: unknown): void {
+  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new TypeError(`${name} must be an options object, got ${describeValue(value)}`);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * cancelable — structured cancellation of async work on Node.js.
+ *
+ * @packageDocumentation
+ */
+export * from './core/index.js';
+export * from './sources/index.js';
+export * from './streams/index.js';

@@ -1,0 +1,4 @@
+export { TimeoutSource } from './timeout.js';
+export { DeadlineSource } from './deadline.js';
+export { TokenSource } from './token.js';
+export { AbortSignalSource } from './abort-signal.js';

@@ -1,0 +1,2 @@
+export { cancelableStream } from './cancelable-stream.js';
+export type { CancelableStreamOptions, StreamSource } from './cancelable-stream.js';
