@@ -1,19 +1,202 @@
-// PLACEHOLDER — owned by the sources work (issue 3); replaced by the real implementation.
+import { constants } from 'node:os';
 import type { CancelableOptions } from '../core/scope.js';
-import type { CancelationSource } from '../core/source.js';
+import { log } from '../core/diagnostics.js';
+import type { CancelationInit } from '../core/errors.js';
+import { kFire, MultiSource, reportFailure, type SourceTarget } from '../core/source.js';
+import { checkOptions, describeValue } from '../core/validate.js';
+import { subscribeSignal } from './signal-hub.js';
 
-/** Options of a signal source. */
+/** Options of {@link SignalSource}. */
 export interface SignalSourceOptions {
+  /** A name for reports. Default `signal(<names>)`. */
   name?: string;
+  /**
+   * Force the process to exit when one of the signals arrives again while the scope it cancelled is
+   * still ending (a cleanup that hangs, a shield that never finishes). The exit code is the
+   * conventional `128 + signal number` (130 for `SIGINT`, 143 for `SIGTERM`), through
+   * `process.exit()`. Default `false`: later signals are ignored until the scope ends, after which
+   * Node's default behaviour is back.
+   */
+  exitOnSecondSignal?: boolean;
 }
 
+/** What {@link SignalSource} takes: signal names, then optionally an options object. */
+export type SignalSourceArgs = NodeJS.Signals[] | [...NodeJS.Signals[], SignalSourceOptions];
+
+/** The trailing options of `Cancelable.withSignal`: the scope's options plus `exitOnSecondSignal`. */
+export type WithSignalOptions = CancelableOptions & Pick<SignalSourceOptions, 'exitOnSecondSignal'>;
+
 /** What `Cancelable.withSignal` takes: signal names, then optionally an options object. */
-export type WithSignalArgs = (NodeJS.Signals | (CancelableOptions & SignalSourceOptions))[];
+export type WithSignalArgs = NodeJS.Signals[] | [...NodeJS.Signals[], WithSignalOptions];
+
+// A process cannot catch these at all.
+const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP']);
+// Node documents that JS listeners for these are unsafe when the signal is real (the process may hang).
+const UNSAFE: ReadonlySet<string> = new Set(['SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGILL']);
+// What Windows can deliver to a Node process (Ctrl+C, Ctrl+Break, console closed, console resized).
+const WINDOWS: ReadonlySet<string> = new Set(['SIGINT', 'SIGBREAK', 'SIGHUP', 'SIGWINCH']);
+
+/** The signals listened to when none are given: `SIGINT` + `SIGTERM` (`SIGINT` + `SIGBREAK` on Windows). */
+export function defaultSignals(platform: NodeJS.Platform = process.platform): NodeJS.Signals[] {
+  return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+}
+
+/**
+ * @internal Checks that `value` names a signal this process can receive and handle on `platform`;
+ * throws a TypeError (not a string) or RangeError (unknown, uncatchable, or never delivered here).
+ */
+export function checkSignalName(
+  param: string,
+  value: unknown,
+  platform: NodeJS.Platform = process.platform,
+): NodeJS.Signals {
+  if (typeof value !== 'string') {
+    throw new TypeError(`${param} must be a signal name such as 'SIGINT' or 'SIGTERM', got ${describeValue(value)}`);
+  }
+  if (!Object.hasOwn(constants.signals, value)) {
+    const upper = value.toUpperCase();
+    const guess = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+    const hint = Object.hasOwn(constants.signals, guess) ? `; did you mean '${guess}'?` : '';
+    throw new RangeError(`${param} must be a signal name known to this platform (os.constants.signals), got ${describeValue(value)}${hint}`);
+  }
+  if (UNCATCHABLE.has(value)) {
+    throw new RangeError(`${param}: ${value} cannot be caught by a process, so it cannot cancel a scope`);
+  }
+  if (UNSAFE.has(value)) {
+    throw new RangeError(`${param}: ${value} cannot be handled safely from JavaScript; listen to SIGINT or SIGTERM instead`);
+  }
+  if (platform === 'win32' && !WINDOWS.has(value)) {
+    throw new RangeError(`${param}: ${value} is never delivered on Windows; use SIGINT, SIGBREAK, SIGHUP or SIGWINCH`);
+  }
+  return value as NodeJS.Signals;
+}
+
+/** Splits `(...names, options?)` and checks the names. Duplicates are dropped. */
+function parseSignalArgs(
+  args: readonly unknown[],
+  platform: NodeJS.Platform,
+): { signals: NodeJS.Signals[]; options: Record<string, unknown> | undefined } {
+  let end = args.length;
+  let options: Record<string, unknown> | undefined;
+  const last = args[end - 1];
+  if (end > 0 && typeof last === 'object' && last !== null && !Array.isArray(last)) {
+    options = last as Record<string, unknown>;
+    end--;
+  }
+  if (end === 0) return { signals: defaultSignals(platform), options };
+  const signals: NodeJS.Signals[] = [];
+  for (let i = 0; i < end; i++) {
+    const signal = checkSignalName(`signals[${i}]`, args[i], platform);
+    if (!signals.includes(signal)) signals.push(signal);
+  }
+  return { signals, options };
+}
+
+function checkExitOption(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`options.exitOnSecondSignal must be a boolean, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+interface SignalActivation {
+  /** Whether a signal already fired this activation (a later one may force the exit). */
+  fired: boolean;
+  readonly offs: (() => void)[];
+}
+
+/**
+ * Cancels the scope when the process receives one of the given signals (default `SIGINT` and
+ * `SIGTERM`; `SIGINT` and `SIGBREAK` on Windows), with a {@link SignalCancelation} whose `signal` is
+ * the name received and whose message is `Received signal SIGINT`.
+ *
+ * Process listeners are installed when a scope starts and removed when it ends; every scope shares
+ * one listener per signal. While any scope listens, Node's default exit on that signal is suspended
+ * (that is what lets the scope shut down gracefully); when the last one ends it is back, so a later
+ * Ctrl+C ends the process as usual. With `exitOnSecondSignal`, a second signal during the shutdown
+ * exits the process at once (code `128 + signal number`).
+ *
+ * Names are checked at construction: an unknown name, `SIGKILL`/`SIGSTOP` (cannot be caught),
+ * `SIGSEGV`/`SIGBUS`/`SIGFPE`/`SIGILL` (unsafe to handle) and, on Windows, anything but `SIGINT`,
+ * `SIGBREAK`, `SIGHUP` and `SIGWINCH` throw a RangeError.
+ *
+ * @example
+ * ```ts
+ * await new Cancelable({ sources: [new SignalSource('SIGTERM', 'SIGINT', { exitOnSecondSignal: true })] })
+ *   .run(async (scope) => {
+ *     try { await serve(scope.signal); }
+ *     finally { await scope.shield(() => flushState()); }
+ *   });
+ * ```
+ */
+export class SignalSource extends MultiSource {
+  /** The signals listened to. */
+  readonly signals: readonly NodeJS.Signals[];
+  /** See {@link SignalSourceOptions.exitOnSecondSignal}. */
+  readonly exitOnSecondSignal: boolean;
+
+  constructor(...args: SignalSourceArgs) {
+    const { signals, options } = parseSignalArgs(args, process.platform);
+    const exit = checkExitOption(options?.exitOnSecondSignal);
+    const name = options?.name;
+    super({ reason: 'signal', name: name === undefined ? `signal(${signals.join(',')})` : (name as string) });
+    this.signals = Object.freeze(signals);
+    this.exitOnSecondSignal = exit;
+  }
+
+  protected activate(target: SourceTarget): SignalActivation {
+    const activation: SignalActivation = { fired: false, offs: [] };
+    const subscriber = (signal: NodeJS.Signals): void => this.#deliver(target, activation, signal);
+    try {
+      for (const signal of this.signals) activation.offs.push(subscribeSignal(signal, subscriber));
+    } catch (error) {
+      for (const off of activation.offs) off();
+      throw error;
+    }
+    return activation;
+  }
+
+  protected deactivate(state: unknown): void {
+    for (const off of (state as SignalActivation).offs) off();
+  }
+
+  #deliver(target: SourceTarget, activation: SignalActivation, signal: NodeJS.Signals): void {
+    if (!activation.fired) {
+      activation.fired = true;
+      const init: CancelationInit = { reason: 'signal', message: `Received signal ${signal}`, signal };
+      try {
+        target[kFire](init, this);
+      } catch (error) {
+        reportFailure(target, this, 'signal', error);
+      }
+      return;
+    }
+    if (this.exitOnSecondSignal) forceExit(target, signal);
+  }
+}
+
+/** The second signal of a shutdown with `exitOnSecondSignal`: exit now, as a shell would report it. */
+function forceExit(target: SourceTarget, signal: NodeJS.Signals): never {
+  const code = 128 + (constants.signals[signal] ?? 0);
+  const scope = target.reportable;
+  log(scope?.logger, 'warn', `cancelable: ${signal} received again during shutdown; exiting with code ${code}`, {
+    operationId: scope?.id,
+    signal,
+    code,
+  });
+  process.exit(code);
+}
 
 /** @internal Splits `withSignal` arguments into the source and the scope options. */
-export function signalScopeParts(_args: readonly unknown[]): {
-  source: CancelationSource;
+export function signalScopeParts(args: readonly unknown[]): {
+  source: SignalSource;
   options: CancelableOptions | undefined;
 } {
-  throw new Error('SignalSource is not implemented yet');
+  const { signals, options } = parseSignalArgs(args, process.platform);
+  if (options === undefined) return { source: new SignalSource(...signals), options: undefined };
+  checkOptions('options', options);
+  const { exitOnSecondSignal, ...scopeOptions } = options as WithSignalOptions;
+  const source = new SignalSource(...signals, { exitOnSecondSignal: checkExitOption(exitOnSecondSignal) });
+  return { source, options: scopeOptions };
 }
