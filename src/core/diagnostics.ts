@@ -58,13 +58,11 @@ function isPinoLike(logger: Logger): boolean {
 export function log(logger: Logger | undefined, level: LogLevel, message: string, data?: object): void {
   const target = logger ?? runtime.logger;
   if (target === undefined || target === null || typeof target !== 'object') return;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(target)
-  const method = target[level];
-  if (typeof method !== 'function') return;
+  if (typeof target[level] !== 'function') return;
   try {
-    if (isPinoLike(target)) method.call(target, pinoData(data), message);
-    else if (data === undefined) method.call(target, message);
-    else method.call(target, message, data);
+    if (isPinoLike(target)) target[level]?.(pinoData(data), message);
+    else if (data === undefined) target[level]?.(message);
+    else target[level]?.(message, data);
   } catch {
     // A broken logger must never break cancellation.
   }
@@ -102,12 +100,12 @@ export const channels = {
 } as const;
 
 /** Payload of `cancelable:start`: a scope started (its sources are active; the body is about to run). */
-export interface StartEvent {
+export interface StartDiagnostic {
   readonly scope: Cancelable;
 }
 
 /** Payload of `cancelable:progress`: `scope.reportProgress(message, metadata)` was called. */
-export interface ProgressEvent {
+export interface ProgressDiagnostic {
   readonly scope: Cancelable;
   readonly message: string;
   readonly metadata: Record<string, unknown> | undefined;
@@ -118,7 +116,7 @@ export interface ProgressEvent {
  * `source` is the source that fired (a timeout, a token, a signal...); `undefined` for
  * `scope.cancel()` and for a cancellation coming from the parent (reason `parent`).
  */
-export interface CancelEvent {
+export interface CancelDiagnostic {
   readonly scope: Cancelable;
   readonly reason: CancelationReason;
   readonly message: string;
@@ -130,7 +128,7 @@ export interface CancelEvent {
  * Payload of `cancelable:end`: the scope reached its final status (before `onComplete`/`onCancel`/
  * `onError` callbacks run). `error` is the cancellation error or the failure; `undefined` when completed.
  */
-export interface EndEvent {
+export interface EndDiagnostic {
   readonly scope: Cancelable;
   readonly status: OperationStatus;
   readonly durationMs: number;
@@ -138,7 +136,7 @@ export interface EndEvent {
 }
 
 /** Payload of `cancelable:callback-error`: a user callback threw or rejected (it changed nothing). */
-export interface CallbackErrorEvent {
+export interface CallbackErrorDiagnostic {
   /** `undefined` for callbacks of a token (`token.onCancel`). */
   readonly scope: Cancelable | undefined;
   /** Which callback: `onStart`, `onProgress`, `onComplete`, `onCancel`, `onError`, `token.onCancel`... */
@@ -147,7 +145,7 @@ export interface CallbackErrorEvent {
 }
 
 /** Payload of `cancelable:source-error`: a source failed to start, to stop, or while checking. */
-export interface SourceErrorEvent {
+export interface SourceErrorDiagnostic {
   /** `undefined` for a source started outside a scope. */
   readonly scope: Cancelable | undefined;
   readonly source: { readonly name: string };
@@ -161,7 +159,7 @@ export interface SourceErrorEvent {
  * a body that ignored the cancellation for `graceMs`, and again with `'fulfilled'` or `'rejected'` (and
  * the dropped `value`) if that body settles later.
  */
-export interface AbandonedEvent {
+export interface AbandonedDiagnostic {
   readonly scope: Cancelable;
   readonly outcome: 'pending' | 'fulfilled' | 'rejected';
   /** The late value or error; `undefined` while pending. */
@@ -171,13 +169,13 @@ export interface AbandonedEvent {
 
 /** Handlers for {@link subscribeDiagnostics}, one per channel (all optional). */
 export interface DiagnosticsHandlers {
-  start?(event: StartEvent): void;
-  progress?(event: ProgressEvent): void;
-  cancel?(event: CancelEvent): void;
-  end?(event: EndEvent): void;
-  callbackError?(event: CallbackErrorEvent): void;
-  sourceError?(event: SourceErrorEvent): void;
-  abandoned?(event: AbandonedEvent): void;
+  start?(event: StartDiagnostic): void;
+  progress?(event: ProgressDiagnostic): void;
+  cancel?(event: CancelDiagnostic): void;
+  end?(event: EndDiagnostic): void;
+  callbackError?(event: CallbackErrorDiagnostic): void;
+  sourceError?(event: SourceErrorDiagnostic): void;
+  abandoned?(event: AbandonedDiagnostic): void;
 }
 
 const handlerKeys = Object.keys(channelNames) as (keyof typeof channelNames)[];
@@ -213,8 +211,7 @@ export function subscribeDiagnostics(handlers: DiagnosticsHandlers): () => void 
     }
   }
   for (const key of handlerKeys) {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(handlers)
-    const handler = handlers[key] as ((event: unknown) => void) | undefined;
+    const handler = (handlers as Record<string, unknown>)[key] as ((event: unknown) => void) | undefined;
     if (handler === undefined) continue;
     const listener = (message: unknown): void => handler.call(handlers, message);
     diagnosticsChannel.subscribe(channelNames[key], listener);

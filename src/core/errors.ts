@@ -31,13 +31,16 @@ export class CancelationError extends Error {
     this.reason = reason;
     this.operationId = options?.operationId;
     if (options !== undefined && 'cause' in options && options.cause !== undefined) this.cause = options.cause;
-    Object.defineProperty(this, brand, { value: true });
   }
 
   override get name(): string {
     return 'CancelationError';
   }
 }
+
+// The brand lives on the prototype (free per instance): `brand in error` recognises errors of every
+// copy of the library (ESM and CommonJS builds loaded together), where instanceof would not.
+Object.defineProperty(CancelationError.prototype, brand, { value: true });
 
 /** A timeout or deadline fired. */
 export class TimeoutCancelation extends CancelationError {

@@ -26,6 +26,17 @@ export { CancelationSource } from './source.js';
 export type { CancelationSourceOptions } from './source.js';
 export { getDefaultClock, setDefaultClock, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export { channelNames, getLogger, setLogger } from './diagnostics.js';
-export type { LogLevel, Logger } from './diagnostics.js';
+export { channelNames, getLogger, setLogger, subscribeDiagnostics } from './diagnostics.js';
+export type {
+  AbandonedDiagnostic,
+  CallbackErrorDiagnostic,
+  CancelDiagnostic,
+  DiagnosticsHandlers,
+  EndDiagnostic,
+  LogLevel,
+  Logger,
+  ProgressDiagnostic,
+  SourceErrorDiagnostic,
+  StartDiagnostic,
+} from './diagnostics.js';
 export type { ScopeObserver } from './registry-hooks.js';

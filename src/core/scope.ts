@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { getDefaultClock, type Clock, type TimerHandle } from './clock.js';
+import { nextId } from './ids.js';
 import type { OperationContext, ProgressReport } from './context.js';
 import { channels, log, reportCallbackError, reportSourceError, type Logger } from './diagnostics.js';
 import {
@@ -30,6 +30,7 @@ import { conditionScopeParts, type ConditionPredicate } from '../sources/conditi
 import { signalScopeParts, type WithSignalArgs } from '../sources/signal.js';
 import { MAX_TIMER_DELAY } from '../sources/timer.js';
 import { cancelableStream, type CancelableStreamOptions, type StreamSource } from '../streams/cancelable-stream.js';
+import type { CancelableAsyncIterator } from '../streams/iterator.js';
 import { runInWorker, type RunInWorkerOptions } from '../threads/run-in-worker.js';
 import { forkInScope, type ForkOptions, type ForkPromise } from '../processes/fork.js';
 import { parentProcessLink, type FromParentProcessOptions } from '../processes/from-parent.js';
@@ -159,8 +160,6 @@ export type CombineItem = Cancelable | CancelationSource | CancelationToken | Ab
 export class Cancelable implements SourceTarget {
   /** The scope's name. */
   readonly name: string;
-  /** Free-form data, kept on the context. */
-  metadata: Record<string, unknown>;
   /** What the operation produced so far (streams keep `{ count, buffer, completed }` here). */
   partialResult: unknown = null;
   /** See {@link CancelableOptions.graceMs}. */
@@ -171,6 +170,7 @@ export class Cancelable implements SourceTarget {
   readonly logger: Logger | undefined;
 
   #id: string | undefined;
+  #metadata: Record<string, unknown> | undefined;
   #status: OperationStatus = OperationStatus.Pending;
   #phase = PENDING;
   #parentOption: Cancelable | null | undefined;
@@ -185,6 +185,7 @@ export class Cancelable implements SourceTarget {
   #signal: AbortSignal | undefined;
   #token: CancelationToken | undefined;
   #tokenOff: (() => void) | undefined;
+  #foreignOff: (() => void) | undefined;
   #cancelError: CancelationError | undefined;
   #failure: unknown;
   #startTime = 0;
@@ -196,6 +197,9 @@ export class Cancelable implements SourceTarget {
   #graceTimer: TimerHandle;
   #graceExpired = false;
   #outcome = OUTCOME_NONE;
+  // Whether the scope was cancelled when the body settled: a failure stays a failure even if a
+  // cancellation arrives while shields hold the scope open.
+  #outcomeCancelled = false;
   #value: unknown;
   #resolve: (value: unknown) => void = noop;
   #reject: (error: unknown) => void = noop;
@@ -234,7 +238,7 @@ export class Cancelable implements SourceTarget {
     this.#id = id;
     this.#parentOption = parent;
     this.#sources = sources !== undefined && sources.length > 0 ? sources.slice() : undefined;
-    this.metadata = metadata ?? {};
+    this.#metadata = metadata;
     this.#register = register;
     this.graceMs =
       options?.graceMs === undefined ? DEFAULT_GRACE_MS : checkDurationOrInfinity('options.graceMs', options.graceMs);
@@ -328,11 +332,16 @@ export class Cancelable implements SourceTarget {
   static combine(items: readonly CombineItem[], options?: CancelableOptions): Cancelable {
     if (!Array.isArray(items)) throw new TypeError(`items must be an array, got ${describeValue(items)}`);
     checkOptions('options', options);
-    const sources: CancelationSource[] = options?.sources?.slice() ?? [];
+    const given = options?.sources;
+    if (given !== undefined && !Array.isArray(given)) {
+      throw new TypeError(`options.sources must be an array of CancelationSource, got ${describeValue(given)}`);
+    }
+    const sources: CancelationSource[] = given?.slice() ?? [];
     items.forEach((item, index) => {
       if (item instanceof Cancelable) {
         if (item.#sources !== undefined) sources.push(...item.#sources);
-        if (item.#token !== undefined) sources.push(new TokenSource(item.#token));
+        // Its token too, even if not read yet: cancelling `item.token` later must cancel the union.
+        sources.push(new TokenSource(item.token));
       } else if (item instanceof CancelationSource) sources.push(item);
       else if (item instanceof CancelationToken) sources.push(new TokenSource(item));
       else if (isAbortSignal(item)) sources.push(new AbortSignalSource(item));
@@ -360,18 +369,31 @@ export class Cancelable implements SourceTarget {
   static current(): Cancelable | undefined {
     let store = runtime.storage.getStore();
     // enter() reaches the caller's context too (enterWith): an ended frame stands for the store before it.
-    while (store instanceof EnteredFrame) store = store.scope ?? store.previous;
+    while (isEnteredFrame(store)) store = store.scope ?? store.previous;
     let scope = store as Cancelable | undefined;
     // A scope that ended while still held in a context (e.g. by a pending timer): skip to a running one.
-    while (scope !== undefined && scope.#status !== OperationStatus.Running) scope = scope.#parent;
+    // Public getters only: the store is shared with other copies of the library (see runtime.ts).
+    while (scope !== undefined && !scope.isRunning) scope = scope.parent;
     return scope;
   }
 
   // ---------------------------------------------------------------- identity and state
 
-  /** The scope's id (a UUID unless given). */
+  /** Free-form data, kept on the context (created on first read unless given). */
+  get metadata(): Record<string, unknown> {
+    return (this.#metadata ??= {});
+  }
+
+  set metadata(value: Record<string, unknown>) {
+    if (value === null || typeof value !== 'object') {
+      throw new TypeError(`metadata must be an object, got ${describeValue(value)}`);
+    }
+    this.#metadata = value;
+  }
+
+  /** The scope's id (a random UUID unless given). */
   get id(): string {
-    return (this.#id ??= randomUUID());
+    return (this.#id ??= nextId());
   }
 
   /** `pending`, `running`, then one of `completed`, `cancelled`, `failed`. */
@@ -447,12 +469,7 @@ export class Cancelable implements SourceTarget {
       durationMs: started ? (ended ? this.#endTime : this.clock.now()) - this.#startTime : null,
       cancelReason: cancel?.reason ?? null,
       cancelMessage: cancel?.message ?? null,
-      error:
-        this.#status === OperationStatus.Failed
-          ? failure instanceof Error
-            ? failure.message
-            : String(failure)
-          : null,
+      error: this.#status === OperationStatus.Failed ? failureMessage(failure) : null,
       progress: this.#progress ?? null,
       partialResult: this.partialResult,
       metadata: this.metadata,
@@ -520,6 +537,8 @@ export class Cancelable implements SourceTarget {
     const promise = new Promise(capture) as Promise<T>;
     this.#resolve = capturedResolve;
     this.#reject = capturedReject;
+    // Don't let the module keep the last run's promise (and through it, its scope) alive.
+    capturedResolve = capturedReject = noop;
     const startError = this.#begin();
     if (startError !== undefined) {
       this.#recordOutcome(OUTCOME_ERROR, startError.error);
@@ -584,6 +603,10 @@ export class Cancelable implements SourceTarget {
     await done;
   }
 
+  static #isOurs(scope: Cancelable): boolean {
+    return #phase in scope;
+  }
+
   #checkStartable(method: string): void {
     if (this.#phase !== PENDING) {
       throw new TypeError(
@@ -599,14 +622,18 @@ export class Cancelable implements SourceTarget {
     this.#startTime = this.clock.now();
     let parent = this.#parentOption === undefined ? Cancelable.current() : (this.#parentOption ?? undefined);
     if (parent === this) parent = undefined;
-    if (parent !== undefined) {
+    if (parent !== undefined && !Cancelable.#isOurs(parent)) {
+      // A scope of another copy of the library (ESM and CommonJS builds loaded together): its private
+      // state is out of reach, so link through its public API. Cancellation flows down; it does not wait.
       this.#parent = parent;
-      if (parent.#phase === DONE) {
-        this.#markCancelled(parentError(parent, this, 'Parent operation has already ended'));
-      } else {
-        (parent.#children ??= new Set()).add(this);
-        if (parent.#cancelError !== undefined) this.#markCancelled(parentError(parent, this, undefined));
-      }
+      this.#foreignOff = parent.addCancelListener(() => this.#cancelTree(parentError(parent, this, undefined)));
+    } else if (parent !== undefined) {
+      this.#parent = parent;
+      if (parent.#phase !== DONE) (parent.#children ??= new Set()).add(this);
+      if (parent.#cancelError !== undefined) this.#markCancelled(parentError(parent, this, undefined));
+      else if (parent.#phase === DONE) this.#markCancelled(parentError(parent, this, 'Parent operation has already ended'));
+      // A parent already ending its children cancels this late one too, and waits for it.
+      parent.#waitForChild?.(this);
     }
     if (this.#token !== undefined) this.#listenToToken();
     const sources = this.#sources;
@@ -660,22 +687,19 @@ export class Cancelable implements SourceTarget {
       this.#bodySettled(OUTCOME_ERROR, error);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      void Cancelable.#watch(this, result as PromiseLike<unknown>);
-    } else {
+    if (!isThenable(result)) {
       this.#bodySettled(OUTCOME_VALUE, result);
-    }
-  }
-
-  static async #watch(scope: Cancelable, result: PromiseLike<unknown>): Promise<void> {
-    let value: unknown;
-    try {
-      value = await result;
-    } catch (error) {
-      scope.#bodySettled(OUTCOME_ERROR, error);
       return;
     }
-    scope.#bodySettled(OUTCOME_VALUE, value);
+    // Two small closures and one reaction: far less memory per running scope than an async watcher.
+    try {
+      result.then(
+        (value) => this.#bodySettled(OUTCOME_VALUE, value),
+        (error: unknown) => this.#bodySettled(OUTCOME_ERROR, error),
+      );
+    } catch (error) {
+      this.#bodySettled(OUTCOME_ERROR, error); // a foreign thenable whose then() throws
+    }
   }
 
   #bodySettled(outcome: number, value: unknown): void {
@@ -701,6 +725,7 @@ export class Cancelable implements SourceTarget {
   #recordOutcome(outcome: number, value: unknown): void {
     this.#phase = SETTLING;
     this.#outcome = outcome;
+    this.#outcomeCancelled = this.#cancelError !== undefined;
     this.#value = value;
     this.#disarmGrace();
     if (this.#shields === 0) this.#finish();
@@ -756,7 +781,7 @@ export class Cancelable implements SourceTarget {
     } else if (outcome === OUTCOME_ABANDONED) {
       status = OperationStatus.Cancelled;
       settleValue = cancelError;
-    } else if (cancelError !== undefined) {
+    } else if (cancelError !== undefined && (this.#outcomeCancelled || isCancelationError(value))) {
       status = OperationStatus.Cancelled;
       settleValue = cancelError;
       if (value !== cancelError && cancelError.cause === undefined && !causeChainIncludes(value, cancelError)) {
@@ -781,15 +806,19 @@ export class Cancelable implements SourceTarget {
 
   /** A parent that ends cancels the children still running and waits for them to end. */
   #endChildren(children: Set<Cancelable>, then: () => void): void {
-    let remaining = children.size;
+    let remaining = 1; // held until every current child is counted
     const one = (): void => {
-      if (--remaining === 0) then();
+      if (--remaining > 0) return;
+      this.#waitForChild = undefined;
+      then();
     };
-    const reason = this.#cancelError !== undefined ? undefined : 'Parent operation ended';
-    for (const child of [...children]) {
-      child.#cancelTree(parentError(this, child, reason));
+    const wait = (this.#waitForChild = (child: Cancelable): void => {
+      remaining++;
+      child.#cancelTree(parentError(this, child, this.#cancelError !== undefined ? undefined : 'Parent operation ended'));
       child.#onEnd(one);
-    }
+    });
+    for (const child of [...children]) wait(child);
+    one();
   }
 
   #complete(status: OperationStatus, settleOk: boolean, settleValue: unknown): void {
@@ -801,7 +830,10 @@ export class Cancelable implements SourceTarget {
     this.#tokenOff?.();
     this.#tokenOff = undefined;
     this.#waiters = undefined;
-    if (this.#parent !== undefined) this.#parent.#children?.delete(this);
+    if (this.#foreignOff !== undefined) {
+      this.#foreignOff();
+      this.#foreignOff = undefined;
+    } else if (this.#parent !== undefined) this.#parent.#children?.delete(this);
     const registries = this.#registries;
     if (registries !== undefined) {
       this.#registries = undefined;
@@ -928,8 +960,9 @@ export class Cancelable implements SourceTarget {
       const parent = stack.pop() as Cancelable;
       const children = parent.#children;
       if (children === undefined) continue;
+      const message = parentCancelledMessage(parent);
       for (const child of children) {
-        if (child.#cancelError === undefined && child.#markCancelled(parentError(parent, child, undefined))) {
+        if (child.#cancelError === undefined && child.#markCancelled(parentError(parent, child, undefined, message))) {
           if (child.#children !== undefined && child.#children.size > 0) stack.push(child);
         }
       }
@@ -1083,7 +1116,7 @@ export class Cancelable implements SourceTarget {
    * for await (const chunk of scope.stream(llm.generate(prompt))) process.stdout.write(chunk);
    * ```
    */
-  stream<T>(source: StreamSource<T>, options?: CancelableStreamOptions<T>): AsyncIterableIterator<T> {
+  stream<T>(source: StreamSource<T>, options?: CancelableStreamOptions<T>): CancelableAsyncIterator<T> {
     return cancelableStream(source, this, options);
   }
 
@@ -1174,6 +1207,7 @@ export class Cancelable implements SourceTarget {
   }
   #finishing = false;
   #settled = false;
+  #waitForChild: ((child: Cancelable) => void) | undefined;
 
   /** Number of shields in progress. */
   get activeShields(): number {
@@ -1236,11 +1270,17 @@ export class Cancelable implements SourceTarget {
  * where disposal cannot undo it: clearing `scope` at disposal makes such a context see the store it
  * had before (`previous`) and lets the ended scope be collected.
  */
+const frameBrand = Symbol.for('cancelable.EnteredFrame');
 class EnteredFrame {
+  readonly [frameBrand] = true;
   constructor(
     public scope: Cancelable | undefined,
     readonly previous: object | undefined,
   ) {}
+}
+
+function isEnteredFrame(value: unknown): value is EnteredFrame {
+  return typeof value === 'object' && value !== null && frameBrand in value;
 }
 
 const tokenSourceMarker = new (class ScopeTokenSource extends TokenSource {})(new CancelationToken(), {
@@ -1249,6 +1289,16 @@ const tokenSourceMarker = new (class ScopeTokenSource extends TokenSource {})(ne
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** The context's `error`: an error's message (from any realm), else the value as a string. Never throws. */
+function failureMessage(failure: unknown): string {
+  try {
+    const message = typeof failure === 'object' && failure !== null ? (failure as { message?: unknown }).message : undefined;
+    return typeof message === 'string' ? message : String(failure);
+  } catch {
+    return Object.prototype.toString.call(failure);
+  }
 }
 
 function callbackName(kind: keyof Callbacks): string {
@@ -1287,12 +1337,22 @@ function withSource(options: CancelableOptions | undefined, source: CancelationS
   return { ...options, sources: sources === undefined ? [source] : [...sources, source] };
 }
 
+/** The message of a child's error when its parent was cancelled (computed once per parent when fanning out). */
+function parentCancelledMessage(parent: Cancelable): string {
+  const cause = parent.cancelError;
+  return `Parent '${parent.name}' was cancelled${cause !== undefined ? `: ${cause.message}` : ''}`;
+}
+
 /** The error a child gets from its parent. Built without a stack trace: cancelling 100k children stays fast. */
-function parentError(parent: Cancelable, child: Cancelable, endedMessage: string | undefined): ParentCancelation {
+function parentError(
+  parent: Cancelable,
+  child: Cancelable,
+  endedMessage: string | undefined,
+  cancelledMessage?: string,
+): ParentCancelation {
   const cause = parent.cancelError;
   const parentReason: CancelationReason | undefined = endedMessage === undefined ? cause?.reason : undefined;
-  const message =
-    endedMessage ?? `Parent '${parent.name}' was cancelled${cause !== undefined ? `: ${cause.message}` : ''}`;
+  const message = endedMessage ?? cancelledMessage ?? parentCancelledMessage(parent);
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

@@ -101,7 +101,13 @@ export abstract class CancelationSource {
       if (this.#target === target) target[kFire](this.#initFor(message), this);
     };
     this.#trigger = trigger;
-    this.start(trigger);
+    try {
+      this.start(trigger);
+    } catch (error) {
+      // Not started: free the source for other scopes, and release whatever start() took before it threw.
+      this[kDeactivate](undefined);
+      throw error;
+    }
     return undefined;
   }
 

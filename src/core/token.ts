@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nextId } from './ids.js';
 import { reportCallbackError } from './diagnostics.js';
 import { createCancelationError, type CancelationError } from './errors.js';
 import { CancelationReason, isCancelationReason } from './reasons.js';
@@ -57,9 +57,9 @@ export class CancelationToken {
   #waiter: Promise<CancelationError> | undefined;
   #resolveWaiter: ((error: CancelationError) => void) | undefined;
 
-  /** A unique id (a UUID, created on first read). */
+  /** A unique id (a random UUID, created on first read). */
   get id(): string {
-    return (this.#id ??= randomUUID());
+    return (this.#id ??= nextId());
   }
 
   /** Whether the token has been cancelled. */
@@ -103,12 +103,12 @@ export class CancelationToken {
    * Cancels the token. Resolves to `true` if this call cancelled it, `false` if it already was,
    * after every callback (async ones included) has run.
    */
-  async cancel(argument?: CancelArgument): Promise<boolean> {
+  cancel(argument?: CancelArgument): Promise<boolean> {
+    // Bad input throws here, at the call (not as a rejection).
     const { reason, message } = parseCancelArgument(argument);
-    if (!this.commitCancel(reason, message)) return false;
+    if (!this.commitCancel(reason, message)) return Promise.resolve(false);
     const pending = this.deliver(reason, message, Date.now());
-    if (pending !== undefined) await Promise.all(pending);
-    return true;
+    return pending === undefined ? Promise.resolve(true) : Promise.all(pending).then(() => true);
   }
 
   /** Cancels the token synchronously; returns `true` if this call cancelled it. */

@@ -1,21 +1,180 @@
-// PLACEHOLDER — owned by the processes work (issue 8); replaced by the real implementation.
-import type { ChildProcess, ForkOptions as NodeForkOptions } from 'node:child_process';
+import { fork, type ChildProcess, type ForkOptions as NodeForkOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CancelationError } from '../core/errors.js';
 import type { Cancelable } from '../core/scope.js';
+import { checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
+import { checkRunning, DEFAULT_PROCESS_GRACE_MS, guard, ManagedChild } from './managed-child.js';
+import {
+  initFromError,
+  isProtocolMessage,
+  reviveError,
+  TAG,
+  type CancelMessage,
+  type ResultMessage,
+  type WireCancelInit,
+} from './protocol.js';
+import { checkKillSignal, signalChild, type KillSignal } from './signals.js';
+import { checkArgs, checkBoolean, withChild } from './spawn.js';
 
-/** Options of `scope.fork`. */
+/** Options of `scope.fork()`: Node's `ForkOptions` plus how the child is stopped. */
 export interface ForkOptions extends NodeForkOptions {
+  /**
+   * Milliseconds from the cancel message to `SIGKILL` when the child is still alive. Default
+   * {@link DEFAULT_PROCESS_GRACE_MS} (5 s); `Infinity` never escalates.
+   */
   graceMs?: number;
+  /**
+   * The signal sent instead of the cancel message when the IPC channel is already closed. Default
+   * `'SIGTERM'`.
+   */
+  killSignal?: KillSignal;
+  /** Run the child as the leader of its own process group and stop the whole group (POSIX). */
+  processGroup?: boolean;
 }
 
-/** A promise of the child's result, with the ChildProcess at `.child`. */
-export type ForkPromise<R> = Promise<R> & { readonly child: ChildProcess };
+/**
+ * A promise of the child's result, with the ChildProcess at `.child` (`undefined` only when the scope
+ * was already cancelled: then nothing is started).
+ */
+export type ForkPromise<R> = Promise<R> & { readonly child: ChildProcess | undefined };
 
-/** Forks a Node module tied to `scope`. */
+/** The error a fork rejects with when the child exits without sending a result. */
+export interface ForkExitError extends Error {
+  code: 'ERR_CHILD_PROCESS_NO_RESULT';
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Forks the Node module `module` tied to `scope` (the implementation of `scope.fork()`). The module
+ * runs `Cancelable.fromParentProcess().run(fn)`; the fork resolves with `fn`'s value once the child
+ * has exited.
+ *
+ * - Cancelling `scope` rejects at once with its cancellation error and cancels the child's scope with
+ *   the same reason and message (over IPC); the child is `SIGKILL`ed if it is still alive `graceMs`
+ *   later.
+ * - A child whose run fails rejects the fork with the revived error (a cancellation error of the same
+ *   class, or an `Error` with the child's name, message, stack and `code`).
+ * - A child that exits without a result rejects with an error whose `code` is
+ *   `'ERR_CHILD_PROCESS_NO_RESULT'`.
+ * - If `scope` ends while the child runs, the child is cancelled (`ParentCancelation`) and `run()`
+ *   settles only once it is gone.
+ *
+ * @example
+ * ```ts
+ * const total = await Cancelable.withTimeout(60_000).run((scope) =>
+ *   scope.fork<number>(new URL('./crunch.js', import.meta.url), ['--fast']),
+ * );
+ * ```
+ */
 export function forkInScope<R>(
-  _scope: Cancelable,
-  _module: string | URL,
-  _args?: readonly string[],
-  _options?: ForkOptions,
+  scope: Cancelable,
+  module: string | URL,
+  args?: readonly string[],
+  options?: ForkOptions,
 ): ForkPromise<R> {
-  throw new Error('fork is not implemented yet');
+  const modulePath = checkModule(module);
+  checkArgs(args);
+  checkOptions('options', options);
+  const graceMs =
+    options?.graceMs === undefined ? DEFAULT_PROCESS_GRACE_MS : checkDurationOrInfinity('options.graceMs', options.graceMs);
+  const killSignal = checkKillSignal('options.killSignal', options?.killSignal);
+  const processGroup = checkBoolean('options.processGroup', options?.processGroup) ?? options?.detached === true;
+  checkRunning(scope, 'fork');
+
+  if (scope.cancelError !== undefined) return withChild(Promise.reject(scope.cancelError), undefined);
+
+  const nodeOptions: NodeForkOptions & Partial<ForkOptions> = { ...options };
+  delete nodeOptions.graceMs;
+  delete nodeOptions.processGroup;
+  nodeOptions.killSignal = killSignal;
+  if (processGroup && process.platform !== 'win32') nodeOptions.detached = true;
+
+  const child = fork(modulePath, args ?? [], nodeOptions);
+  let resolve!: (value: R) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<R>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  let pending = true;
+  const fail = (error: unknown): void => {
+    if (!pending) return;
+    pending = false;
+    reject(error);
+  };
+
+  if (child.pid === undefined) {
+    child.once('error', fail);
+    return withChild(promise, child);
+  }
+
+  // A send that fails means the channel is gone: fall back to the signal.
+  const sendFailed = (error: Error | null): void => {
+    if (error !== null) signalChild(child, killSignal, processGroup);
+  };
+  const sendCancel = (init: WireCancelInit): void => {
+    const message: CancelMessage = { [TAG]: 1, type: 'cancel', init };
+    child.send(message, sendFailed);
+  };
+  const managed = new ManagedChild(scope, child, {
+    graceMs,
+    killSignal,
+    group: processGroup,
+    stop: (init) => {
+      if (child.connected) sendCancel(init);
+      else signalChild(child, killSignal, processGroup);
+    },
+  });
+  guard(scope, managed);
+
+  let result: ResultMessage | undefined;
+  const onMessage = (message: unknown): void => {
+    if (!isProtocolMessage(message)) return;
+    if (message.type === 'ready') {
+      // The child listens from now on: repeat a cancel it may have missed while starting.
+      const init = managed.stopInit;
+      if (init !== undefined && child.connected) sendCancel(init);
+    } else if (message.type === 'result') {
+      result ??= message;
+    }
+  };
+  child.on('message', onMessage);
+  const offCancel = scope.addCancelListener((error: CancelationError) => {
+    fail(error);
+    managed.terminate(initFromError(error));
+  });
+  child.on('error', fail);
+  child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+    offCancel();
+    child.off('message', onMessage);
+    if (!pending) return;
+    pending = false;
+    if (result?.ok === true) resolve(result.value as R);
+    else if (result !== undefined) reject(reviveError(result.error));
+    else reject(noResultError(modulePath, code, signal));
+  });
+  return withChild(promise, child);
+}
+
+function noResultError(modulePath: string, code: number | null, signal: NodeJS.Signals | null): ForkExitError {
+  const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+  const error = new Error(
+    `forked module ${modulePath} ${how} without sending a result (does it run Cancelable.fromParentProcess().run()?)`,
+  ) as ForkExitError;
+  error.code = 'ERR_CHILD_PROCESS_NO_RESULT';
+  error.exitCode = code;
+  error.signal = signal;
+  return error;
+}
+
+function checkModule(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== 'file:') throw new TypeError(`module must be a file: URL, got ${module.href}`);
+    return fileURLToPath(module);
+  }
+  if (typeof module !== 'string' || module === '') {
+    throw new TypeError(`module must be a path or a file: URL, got ${describeValue(module)}`);
+  }
+  return module.startsWith('file:') ? fileURLToPath(module) : module;
 }

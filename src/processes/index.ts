@@ -1,1 +1,30 @@
-export {};
+/**
+ * `cancelable/process`: child processes tied to scopes (`scope.spawn`, `scope.fork`,
+ * `Cancelable.fromParentProcess`) and the control endpoint that lets another process list and cancel
+ * operations (`registry.listen()`, {@link ControlClient}, the `cancelable` CLI).
+ *
+ * @packageDocumentation
+ */
+export { DEFAULT_MAX_BUFFER, spawnInScope } from './spawn.js';
+export type { ScopedSpawnOptions, SpawnPromise, SpawnResult } from './spawn.js';
+export { forkInScope } from './fork.js';
+export type { ForkExitError, ForkOptions, ForkPromise } from './fork.js';
+export { ParentProcessSource } from './from-parent.js';
+export type { FromParentProcessOptions } from './from-parent.js';
+export { DEFAULT_PROCESS_GRACE_MS } from './managed-child.js';
+export type { KillSignal } from './signals.js';
+export { parseNamePattern, serveRegistry } from './control-server.js';
+export type { ControlFilter, ControlRegistry, ControlServer, ControlServerOptions } from './control-server.js';
+export { ControlClient, ControlError } from './control-client.js';
+export type { ControlClientFilter, ControlClientOptions } from './control-client.js';
+export { MAX_LINE_BYTES } from './control-protocol.js';
+export type {
+  ControlErrorCode,
+  ControlEvent,
+  ControlInfo,
+  ControlOp,
+  ControlRequestId,
+  ControlResponse,
+} from './control-protocol.js';
+export { defaultSocketDir, defaultSocketPath, findSocketCandidates, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
+export type { SocketCandidate } from './socket-path.js';

@@ -1,0 +1,142 @@
+import { abortableSource } from "abortable-iterator";
+import { do_not_optimize, measure } from "mitata";
+import { Cancelable, cancelableStream, chunkedCancelableStream } from "cancelable";
+const args = process.argv.slice(2);
+function option(name, fallback) {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(args[index + 1]);
+}
+const quick = args.includes("--quick");
+const ITEMS = option("items", 1e3);
+const ROUNDS = option("rounds", quick ? 3 : 15);
+async function* numbers(n) {
+  for (let i = 0; i < n; i++) yield i;
+}
+async function* awaitingNumbers(n) {
+  for (let i = 0; i < n; i++) yield await i;
+}
+async function* wrapperGenerator(source, scope) {
+  for await (const item of source) {
+    scope.throwIfCancelled();
+    yield item;
+  }
+}
+class ListenerPerPull {
+  #it;
+  #scope;
+  #off = () => {
+  };
+  #resolve = () => {
+  };
+  #reject = () => {
+  };
+  #capture = (resolve, reject) => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
+  #onResult = (result) => {
+    this.#off();
+    this.#resolve(result);
+  };
+  #onError = (error) => {
+    this.#off();
+    this.#reject(error);
+  };
+  #onCancel = (error) => this.#reject(error);
+  constructor(source, scope) {
+    this.#it = source[Symbol.asyncIterator]();
+    this.#scope = scope;
+  }
+  next() {
+    const cancelError = this.#scope.cancelError;
+    if (cancelError !== void 0) return Promise.reject(cancelError);
+    const result = this.#it.next();
+    this.#off = this.#scope.addCancelListener(this.#onCancel);
+    const promise = new Promise(this.#capture);
+    result.then(this.#onResult, this.#onError);
+    return promise;
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+async function drain(iterable) {
+  let sum = 0;
+  for await (const item of iterable) sum += item;
+  do_not_optimize(sum);
+}
+async function drainChunks(iterable) {
+  let sum = 0;
+  for await (const chunk of iterable) sum += chunk.length;
+  do_not_optimize(sum);
+}
+const cases = [
+  { name: "raw for await", run: (_scope, source) => drain(source(ITEMS)) },
+  { name: "cancelableStream", run: (scope, source) => drain(cancelableStream(source(ITEMS), scope)) },
+  { name: "scope.stream", run: (scope, source) => drain(scope.stream(source(ITEMS))) },
+  {
+    name: "scope.stream, other context",
+    // The consumer runs outside the bound scope: each pull re-enters it (AsyncLocalStorage.run).
+    run: (scope, source) => drain(new Cancelable({ parent: scope }).stream(source(ITEMS)))
+  },
+  {
+    name: "scope.stream, bufferSize 16",
+    run: (scope, source) => drain(scope.stream(source(ITEMS), { bufferSize: 16 }))
+  },
+  {
+    name: "chunked (chunkSize 100), per item",
+    run: (scope, source) => drainChunks(chunkedCancelableStream(source(ITEMS), scope, { chunkSize: 100 }))
+  },
+  {
+    name: "chunked + maxWaitMs, per item",
+    run: (scope, source) => drainChunks(chunkedCancelableStream(source(ITEMS), scope, { chunkSize: 100, maxWaitMs: 1e3 }))
+  },
+  {
+    name: "(alt) a listener per pending next()",
+    run: (scope, source) => drain(new ListenerPerPull(source(ITEMS), scope))
+  },
+  { name: "async generator wrapper", run: (scope, source) => drain(wrapperGenerator(source(ITEMS), scope)) },
+  {
+    name: "abortable-iterator",
+    run: (scope, source) => drain(abortableSource(source(ITEMS), scope.signal))
+  }
+];
+async function measureCase(scope, item, source) {
+  const stats = await measure(() => item.run(scope, source), {
+    min_cpu_time: 40 * 1e6,
+    // short samples, many interleaved rounds: robust on a shared machine
+    max_samples: 1e4
+  });
+  return stats.p50 / ITEMS;
+}
+async function table(scope, title, source) {
+  const best = /* @__PURE__ */ new Map();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const item of cases) {
+      const perItem = await measureCase(scope, item, source);
+      best.set(item.name, Math.min(best.get(item.name) ?? Infinity, perItem));
+    }
+  }
+  const raw = best.get("raw for await");
+  console.log(`
+${title} (${ITEMS} items per sample, best of ${ROUNDS} rounds)`);
+  console.log(`${"case".padEnd(36)} ${"ns/item".padStart(9)} ${"ratio".padStart(7)}`);
+  for (const [name, perItem] of best) {
+    console.log(`${name.padEnd(36)} ${perItem.toFixed(1).padStart(9)} ${`${(perItem / raw).toFixed(2)}x`.padStart(7)}`);
+  }
+  return best;
+}
+console.log(`cancelable streams: per-item cost \u2014 Node ${process.version}, ${process.arch}`);
+await new Cancelable({ name: "bench", graceMs: Infinity }).run(async (scope) => {
+  const bare = await table(scope, "bare async generator (yield i)", numbers);
+  const awaiting = await table(scope, "async generator awaiting once per item (yield await i)", awaitingNumbers);
+  const ratio = bare.get("cancelableStream") / bare.get("raw for await");
+  console.log(`
+cancelableStream / raw for await (bare generator): ${ratio.toFixed(2)}x (SPEC \xA79 target: <= 1.15x)`);
+  const rows = [];
+  for (const [label, best] of [["bare generator", bare], ["generator awaiting per item", awaiting]]) {
+    const raw = best.get("raw for await");
+    for (const [name, perItem] of best) rows.push({ name: `${label}: ${name}`, unit: "ns/item", median: perItem, note: `${(perItem / raw).toFixed(2)}x raw` });
+  }
+  console.log(`@@BENCH ${JSON.stringify({ figure: "Streams: per-item cost", rows, targets: [{ target: "stream per item <= 1.15x a raw for await (bare generator)", value: ratio, unit: "x", limit: 1.15, ok: ratio <= 1.15 }] })}`);
+});

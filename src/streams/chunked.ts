@@ -1,0 +1,316 @@
+/**
+ * Chunked iteration: arrays of `chunkSize` items (the remainder last), optionally flushed early when
+ * items stop coming. Built on {@link CancelableAsyncIterator}, which handles cancellation, closing,
+ * progress and context; this layer only groups items.
+ */
+import type { TimerHandle } from '../core/clock.js';
+import type { Cancelable } from '../core/scope.js';
+import { checkInteger, checkInterval, checkOptions } from '../core/validate.js';
+import { MAX_TIMER_DELAY } from '../sources/timer.js';
+import { CancelableAsyncIterator } from './iterator.js';
+import type { ChunkedStreamOptions, StreamPartialResult, StreamSource } from './types.js';
+
+const OPEN = 0;
+const ENDED = 1;
+const CANCELLED = 2;
+const FAILED = 3; // the source failed while no chunk was requested: the next next() rejects
+
+const doneResult: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+interface Deferred<T> {
+  readonly resolve: (result: IteratorResult<T[], undefined>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function noop(): void {}
+
+function returnDone(): IteratorReturnResult<undefined> {
+  return doneResult;
+}
+
+/**
+ * The iterator returned by {@link chunkedCancelableStream}.
+ *
+ * Cancellation is checked before each chunk and interrupts the wait for one at once (items gathered for
+ * an unfinished chunk are dropped). Chunks are gathered only while the consumer waits for one: at most
+ * one item is pulled ahead after an early (`maxWaitMs`) flush.
+ */
+export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], undefined, undefined> {
+  /** The scope the stream is bound to. */
+  readonly scope: Cancelable;
+  readonly #inner: CancelableAsyncIterator<T>;
+  readonly #size: number;
+  readonly #maxWait: number; // 0: no early flush
+  #chunk: T[] = [];
+  #state = OPEN;
+  #error: unknown;
+  #innerDone = false;
+  #driving = false;
+  #waiting = false;
+  #resolve: (result: IteratorResult<T[], undefined>) => void = noop;
+  #reject: (error: unknown) => void = noop;
+  #queue: Deferred<T>[] | undefined;
+  #lastItemAt = 0;
+  #timer: TimerHandle;
+
+  /** Use {@link chunkedCancelableStream}. */
+  constructor(source: StreamSource<T>, scope: Cancelable, options: ChunkedStreamOptions<T>) {
+    checkOptions('options', options);
+    if (options === undefined) throw new TypeError('options.chunkSize must be an integer, got undefined');
+    this.#size = checkInteger('options.chunkSize', options.chunkSize, 1);
+    this.#maxWait =
+      options.maxWaitMs === undefined
+        ? 0
+        : Math.min(checkInterval('options.maxWaitMs', options.maxWaitMs), MAX_TIMER_DELAY);
+    this.#inner = new CancelableAsyncIterator(source, scope, options);
+    this.scope = this.#inner.scope;
+  }
+
+  /** Items delivered so far (in chunks, or gathered for the next one). */
+  get count(): number {
+    return this.#inner.count;
+  }
+
+  /** The stream's partial result (items, not chunks). */
+  get partialResult(): StreamPartialResult<T> {
+    return this.#inner.partialResult;
+  }
+
+  /** The next chunk; rejects with the scope's cancellation error as soon as the scope is cancelled. */
+  next(): Promise<IteratorResult<T[], undefined>> {
+    const state = this.#state;
+    if (state !== OPEN) {
+      if (state === ENDED) return Promise.resolve(doneResult);
+      if (state === FAILED) this.#state = ENDED;
+      return Promise.reject(this.#error);
+    }
+    if (this.#waiting) return this.#enqueue();
+    const scope = this.scope;
+    if (scope.isCancelled) {
+      this.#cancelled(scope.cancelError);
+      // Let the inner iterator see it too: it closes the source if it has not yet.
+      this.#inner.next().then(undefined, noop);
+      return Promise.reject(this.#error);
+    }
+    if (this.#chunk.length >= this.#size) return Promise.resolve({ value: this.#takeChunk(), done: false });
+    if (this.#innerDone) {
+      if (this.#chunk.length > 0) return Promise.resolve({ value: this.#takeChunk(), done: false });
+      this.#state = ENDED;
+      return Promise.resolve(doneResult);
+    }
+    this.#waiting = true;
+    const promise = new Promise<IteratorResult<T[], undefined>>(this.#capture);
+    if (this.#maxWait > 0 && this.#chunk.length > 0) {
+      // Items left from before: the wait for more starts now.
+      this.#lastItemAt = scope.clock.now();
+      this.#armTimer(this.#maxWait);
+    }
+    if (!this.#driving) void this.#drive();
+    return promise;
+  }
+
+  /** Stops: drops the unfinished chunk, closes the source (see `CancelableAsyncIterator.return`). */
+  return(): Promise<IteratorResult<T[], undefined>> {
+    if (this.#state === OPEN || this.#state === FAILED) {
+      this.#state = ENDED;
+      this.#clearTimer();
+      this.#chunk = [];
+      if (this.#waiting) {
+        this.#waiting = false;
+        const resolve = this.#resolve;
+        this.#resolve = noop;
+        this.#reject = noop;
+        resolve(doneResult);
+      }
+      this.#settleQueue();
+    }
+    return this.#inner.return().then(returnDone);
+  }
+
+  /** Closes like {@link ChunkedCancelableIterator.return}, then rejects with `error`. */
+  throw(error?: unknown): Promise<IteratorResult<T[], undefined>> {
+    return this.return().then((): Promise<never> => Promise.reject(error));
+  }
+
+  /** `for await` support: the iterator itself. */
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** `await using` support: {@link ChunkedCancelableIterator.return}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.return().then(noop);
+  }
+
+  readonly #capture = (
+    resolve: (result: IteratorResult<T[], undefined>) => void,
+    reject: (error: unknown) => void,
+  ): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
+
+  /** Pulls items while a chunk is wanted. One loop at a time; each item costs one await. */
+  async #drive(): Promise<void> {
+    this.#driving = true;
+    try {
+      for (;;) {
+        const result = await this.#inner.next();
+        if (this.#state !== OPEN) return;
+        if (result.done) {
+          this.#innerDone = true;
+          if (this.#waiting) this.#deliverRest();
+          return;
+        }
+        this.#chunk.push(result.value);
+        if (this.#maxWait > 0) this.#lastItemAt = this.scope.clock.now();
+        // Flushed early meanwhile: keep the item for the next chunk, pull nothing more.
+        if (!this.#waiting) return;
+        if (this.#chunk.length >= this.#size) {
+          this.#deliver();
+          if (!this.#waiting) return; // a queued next() may want the next chunk at once
+        } else if (this.#maxWait > 0 && this.#timer === undefined) {
+          this.#armTimer(this.#maxWait);
+        }
+      }
+    } catch (error) {
+      this.#failed(error);
+    } finally {
+      this.#driving = false;
+    }
+  }
+
+  #takeChunk(): T[] {
+    const chunk = this.#chunk;
+    this.#chunk = [];
+    return chunk;
+  }
+
+  #deliver(): void {
+    this.#clearTimer();
+    this.#waiting = false;
+    const resolve = this.#resolve;
+    this.#resolve = noop;
+    this.#reject = noop;
+    resolve({ value: this.#takeChunk(), done: false });
+    const queue = this.#queue;
+    if (queue !== undefined && queue.length > 0) {
+      const waiter = queue.shift() as Deferred<T>;
+      this.next().then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  /** The source ended while a chunk was wanted: the remainder, or done. */
+  #deliverRest(): void {
+    if (this.#chunk.length > 0) {
+      this.#deliver();
+      return;
+    }
+    this.#state = ENDED;
+    this.#clearTimer();
+    this.#waiting = false;
+    const resolve = this.#resolve;
+    this.#resolve = noop;
+    this.#reject = noop;
+    resolve(doneResult);
+    this.#settleQueue();
+  }
+
+  #failed(error: unknown): void {
+    if (this.#state !== OPEN) return;
+    const scope = this.scope;
+    if (scope.isCancelled && error === scope.cancelError) {
+      this.#cancelled(error);
+      return;
+    }
+    this.#clearTimer();
+    this.#chunk = [];
+    this.#error = error;
+    if (!this.#waiting) {
+      this.#state = FAILED;
+      return;
+    }
+    this.#state = ENDED;
+    this.#waiting = false;
+    const reject = this.#reject;
+    this.#resolve = noop;
+    this.#reject = noop;
+    reject(error);
+    this.#settleQueue();
+  }
+
+  #cancelled(error: unknown): void {
+    this.#state = CANCELLED;
+    this.#error = error;
+    this.#clearTimer();
+    this.#chunk = [];
+    const waiting = this.#waiting;
+    this.#waiting = false;
+    const reject = this.#reject;
+    this.#resolve = noop;
+    this.#reject = noop;
+    if (waiting) reject(error);
+    const queue = this.#queue;
+    this.#queue = undefined;
+    if (queue !== undefined) for (const waiter of queue) waiter.reject(error);
+  }
+
+  // ---------------------------------------------------------------- early flush
+
+  #armTimer(delay: number): void {
+    this.#timer = this.scope.clock.setTimeout(this.#onTimer, delay, undefined);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === undefined) return;
+    this.scope.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  // One timer per wait, re-armed for the rest of the idle time instead of reset on every item.
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#state !== OPEN || !this.#waiting || this.#chunk.length === 0) return;
+    const idle = this.scope.clock.now() - this.#lastItemAt;
+    if (idle >= this.#maxWait) this.#deliver();
+    else this.#armTimer(this.#maxWait - idle);
+  };
+
+  #enqueue(): Promise<IteratorResult<T[], undefined>> {
+    return new Promise((resolve, reject) => {
+      (this.#queue ??= []).push({ resolve, reject });
+    });
+  }
+
+  #settleQueue(): void {
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    this.#queue = undefined;
+    for (const waiter of queue) waiter.resolve(doneResult);
+  }
+}
+
+/**
+ * Iterates `source` in arrays of `chunkSize` items — every chunk full except the last — under `scope`
+ * (see `cancelableStream` for what cancellation does). With `maxWaitMs`, a partial chunk is delivered
+ * once the consumer has waited that long without a new item arriving (timers on `scope.clock`).
+ * Cancellation is checked between chunks and interrupts the wait for one.
+ *
+ * @throws TypeError / RangeError for a bad source or scope, `chunkSize` not an integer >= 1, or
+ * `maxWaitMs` not a number > 0 (and the checks of `cancelableStream`).
+ * @example
+ * ```ts
+ * await Cancelable.withTimeout(300_000).run(async (scope) => {
+ *   for await (const rows of chunkedCancelableStream(readRows(), scope, { chunkSize: 100 })) {
+ *     await db.insertMany(rows); // up to 100 rows at a time
+ *   }
+ * });
+ * ```
+ */
+export function chunkedCancelableStream<T>(
+  source: StreamSource<T>,
+  scope: Cancelable,
+  options: ChunkedStreamOptions<T>,
+): ChunkedCancelableIterator<T> {
+  return new ChunkedCancelableIterator(source, scope, options);
+}

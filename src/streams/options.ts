@@ -1,0 +1,52 @@
+/**
+ * Argument checks of the stream functions: each throws at the call that got the bad value.
+ */
+import type { Cancelable } from '../core/scope.js';
+import { checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
+import type { CancelableStreamOptions } from './types.js';
+
+/** Stream options, checked and with their defaults. */
+export interface ParsedStreamOptions<T> {
+  readonly bufferSize: number;
+  readonly reportInterval: number; // 0: none
+  readonly onProgress: ((count: number, item: T) => void | Promise<void>) | undefined;
+  readonly bufferPartial: boolean;
+}
+
+const defaults: ParsedStreamOptions<never> = {
+  bufferSize: 0,
+  reportInterval: 0,
+  onProgress: undefined,
+  bufferPartial: false,
+};
+
+/** Checks the stream options (`options.*` in messages). */
+export function parseStreamOptions<T>(options: CancelableStreamOptions<T> | undefined): ParsedStreamOptions<T> {
+  checkOptions('options', options);
+  if (options === undefined) return defaults as ParsedStreamOptions<T>;
+  const { bufferSize, reportInterval, onProgress, bufferPartial } = options;
+  if (bufferPartial !== undefined && typeof bufferPartial !== 'boolean') {
+    throw new TypeError(`options.bufferPartial must be a boolean, got ${describeValue(bufferPartial)}`);
+  }
+  return {
+    bufferSize: bufferSize === undefined ? 0 : checkInteger('options.bufferSize', bufferSize, 0),
+    reportInterval: reportInterval === undefined ? 0 : checkInteger('options.reportInterval', reportInterval, 1),
+    onProgress: onProgress === undefined ? undefined : checkFunction('options.onProgress', onProgress),
+    bufferPartial: bufferPartial ?? false,
+  };
+}
+
+/** Checks that `scope` is a Cancelable (by shape, so that two copies of the library interoperate). */
+export function checkScope(scope: unknown): Cancelable {
+  const candidate = scope as Partial<Cancelable> | null | undefined;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.addCancelListener !== 'function' ||
+    typeof candidate.reportProgress !== 'function' ||
+    !('isCancelled' in candidate)
+  ) {
+    throw new TypeError(`scope must be a Cancelable, got ${describeValue(scope)}`);
+  }
+  return scope as Cancelable;
+}

@@ -1,0 +1,168 @@
+/**
+ * SPEC §2 `enter()` / `await using`: the same lifecycle through Symbol.asyncDispose.
+ */
+import { describe, expect, it } from 'vitest';
+import { Cancelable, CancelationSource, ParentCancelation, TimeoutCancelation } from '../../src/index.js';
+import { expectCollected } from '../harness/leaks.js';
+import { rejection } from './helpers.js';
+import { flush, ManualClock } from './manual-clock.js';
+
+describe('await using scope = ....enter()', () => {
+  it('runs the block in the scope and ends it completed', async () => {
+    const clock = new ManualClock();
+    const scope = Cancelable.withTimeout(1_000, { clock, name: 'block' });
+    const log: string[] = [];
+    scope.onStart(() => void log.push('start')).onComplete((ctx) => void log.push(`complete:${ctx.status}`));
+    {
+      await using entered = scope.enter();
+      expect(entered).toBe(scope);
+      expect(scope.status).toBe('running');
+      expect(Cancelable.current()).toBe(scope);
+      await Promise.resolve();
+      expect(Cancelable.current()).toBe(scope);
+      log.push('block');
+    }
+    expect(scope.status).toBe('completed');
+    expect(log).toEqual(['start', 'block', 'complete:completed']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a timeout rejects the library awaits in the block; disposal ends it cancelled and never throws', async () => {
+    const clock = new ManualClock();
+    const scope = Cancelable.withTimeout(100, { clock });
+    let caught: unknown;
+    {
+      await using entered = scope.enter();
+      const sleeping = rejection(entered.sleep(5_000));
+      await clock.tick(100);
+      caught = await sleeping;
+    }
+    expect(caught).toBeInstanceOf(TimeoutCancelation);
+    expect(scope.status).toBe('cancelled');
+    expect(scope.cancelError).toBe(caught);
+  });
+
+  it('an error thrown in the block passes through; disposal cannot see it: completed unless cancelled', async () => {
+    const scope = new Cancelable();
+    const boom = new Error('block failed');
+    const error = await rejection(
+      (async () => {
+        await using _entered = scope.enter();
+        throw boom;
+      })(),
+    );
+    expect(error).toBe(boom);
+    expect(scope.status).toBe('completed');
+  });
+
+  it('disposal waits for the end callbacks and for the children', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    const log: string[] = [];
+    scope.onComplete(async () => {
+      await new Promise((resolve) => clock.setTimeout(resolve, 10, undefined));
+      log.push('onComplete done');
+    });
+    let childRun: Promise<unknown> | undefined;
+    const block = (async () => {
+      await using _entered = scope.enter();
+      childRun = rejection(new Cancelable({ clock, name: 'child' }).run((c) => c.sleep(10_000)));
+    })().then(() => log.push('disposed'));
+    await flush();
+    expect(await childRun).toBeInstanceOf(ParentCancelation);
+    await clock.tick(10);
+    await block;
+    expect(log).toEqual(['onComplete done', 'disposed']);
+  });
+
+  it('disposing again, or disposing a scope that was never entered, resolves quietly', async () => {
+    const scope = new Cancelable();
+    const entered = scope.enter();
+    await entered[Symbol.asyncDispose]();
+    await entered[Symbol.asyncDispose]();
+    await new Cancelable()[Symbol.asyncDispose]();
+    expect(scope.status).toBe('completed');
+  });
+
+  it('enter() twice, or run() after enter(), throws a TypeError at once', async () => {
+    const scope = new Cancelable({ name: 'once' });
+    await using _entered = scope.enter();
+    expect(() => scope.enter()).toThrow(TypeError);
+    expect(() => scope.enter()).toThrow(/^enter\(\): scope 'once' \(.+\) was already started \(status running\); a scope runs once$/);
+    expect(() => scope.run(() => 1)).toThrow(/^run\(\): scope 'once' .* already started/);
+  });
+
+  it('a source whose start throws: enter() throws that error, the scope ends failed', () => {
+    const boom = new Error('cannot start');
+    class Broken extends CancelationSource {
+      start(): void {
+        throw boom;
+      }
+      stop(): void {}
+    }
+    const scope = new Cancelable({ sources: [new Broken()] });
+    expect(() => scope.enter()).toThrow(boom);
+    expect(scope.status).toBe('failed');
+    expect(Cancelable.current()).toBeUndefined();
+  });
+
+  it('children started in the block have the entered scope as parent', async () => {
+    await using scope = new Cancelable({ name: 'entered-parent' }).enter();
+    const child = new Cancelable();
+    await child.run(() => undefined);
+    expect(child.parent).toBe(scope);
+  });
+});
+
+describe('the async context after the block', () => {
+  it('the caller sees its own scope again, even for a detached entered scope', async () => {
+    async function work(): Promise<void> {
+      await using inner = new Cancelable({ name: 'detached-block', parent: null }).enter();
+      expect(Cancelable.current()).toBe(inner);
+      await Promise.resolve();
+      expect(Cancelable.current()).toBe(inner);
+    }
+    const outer = new Cancelable({ name: 'outer' });
+    await outer.run(async () => {
+      await work();
+      expect(Cancelable.current()).toBe(outer);
+      await Promise.resolve();
+      expect(Cancelable.current()).toBe(outer);
+      const child = new Cancelable();
+      await child.run(() => undefined);
+      expect(child.parent).toBe(outer);
+    });
+    await work();
+    expect(Cancelable.current()).toBeUndefined();
+  });
+
+  it('after a block in the same function, the scope before it is current again', async () => {
+    const outer = new Cancelable({ name: 'outer' });
+    await outer.run(async () => {
+      {
+        await using inner = new Cancelable({ name: 'inner', parent: null }).enter();
+        expect(Cancelable.current()).toBe(inner);
+      }
+      expect(Cancelable.current()).toBe(outer);
+    });
+  });
+
+  it('an ended entered scope is not kept alive by the contexts it leaked into', async () => {
+    async function work(): Promise<void> {
+      await using _scope = new Cancelable({ name: 'entered', parent: null }).enter();
+      await Promise.resolve();
+    }
+    await expectCollected(
+      async () => {
+        const scope = new Cancelable({ name: 'entered-and-ended', parent: null });
+        await (async () => {
+          await using _s = scope.enter();
+          await Promise.resolve();
+        })();
+        await work();
+        return scope;
+      },
+      { label: 'entered scope' },
+    );
+  });
+});
