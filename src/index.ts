@@ -8,3 +8,10 @@ export * from './sources/index.js';
 export * from './streams/index.js';
 export * from './wrappers/index.js';
 export * from './registry/index.js';
+// Types that appear in the signatures of Cancelable and OperationRegistry (their runtime helpers live
+// in the 'cancelable/worker' and 'cancelable/process' entry points).
+export type { RunInWorkerOptions } from './threads/run-in-worker.js';
+export type { ScopedSpawnOptions, SpawnPromise, SpawnResult } from './processes/spawn.js';
+export type { ForkOptions, ForkPromise } from './processes/fork.js';
+export type { FromParentProcessOptions } from './processes/from-parent.js';
+export type { ControlServer, ControlServerOptions } from './processes/control-server.js';

@@ -1,3 +1,6 @@
+// Cross-thread cancellation latency with SharedCancelationToken, against the built package: cancelSync()
+// in one thread -> the scope's rejection observed in another (worker -> main, main -> worker, and a
+// worker spinning on isCancelled). SPEC §9: p99 under 1 ms.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
