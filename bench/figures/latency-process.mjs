@@ -4,10 +4,11 @@ import { fileURLToPath } from "node:url";
 import { Cancelable } from "cancelable";
 const args = process.argv.slice(2);
 if (args[0] === "--child") {
+  const onPing = (message) => {
+    if (message.type === "ping") process.send({ type: "pong", ns: process.hrtime.bigint().toString() });
+  };
   await Cancelable.fromParentProcess({ name: "bench-child" }).run(async (scope) => {
-    process.on("message", (message) => {
-      if (message.type === "ping") process.send({ type: "pong", ns: process.hrtime.bigint().toString() });
-    });
+    process.on("message", onPing);
     process.send({ type: "waiting" });
     try {
       await scope.sleep(6e5);
@@ -15,6 +16,9 @@ if (args[0] === "--child") {
       const observed = process.hrtime.bigint();
       process.send({ type: "observed", ns: observed.toString() });
       throw error;
+    } finally {
+      // Our own listener would keep the IPC channel, and so the child, alive after the scope ends.
+      process.off("message", onPing);
     }
   }).catch(() => void 0);
 } else {

@@ -1,4 +1,5 @@
 import { runtime } from './runtime.js';
+import { describeValue } from './validate.js';
 
 /** An opaque timer handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
@@ -31,6 +32,22 @@ export const systemClock: Clock = {
   },
 };
 
+/** @internal Whether `value` has the methods of a {@link Clock}. Never throws. */
+export function isClock(value: unknown): value is Clock {
+  try {
+    const clock = value as Clock;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof clock.now === 'function' &&
+      typeof clock.setTimeout === 'function' &&
+      typeof clock.clearTimeout === 'function'
+    );
+  } catch {
+    return false; // a hostile object (a proxy whose traps throw) is no clock
+  }
+}
+
 /** The clock used by scopes created without a `clock` option. */
 export function getDefaultClock(): Clock {
   return runtime.clock ?? systemClock;
@@ -41,6 +58,9 @@ export function getDefaultClock(): Clock {
  * system clock. Returns the previous one.
  */
 export function setDefaultClock(clock: Clock | undefined): Clock {
+  if (clock !== undefined && !isClock(clock)) {
+    throw new TypeError(`clock must be a Clock (now, setTimeout, clearTimeout), got ${describeValue(clock)}`);
+  }
   const previous = getDefaultClock();
   runtime.clock = clock;
   return previous;

@@ -1,4 +1,5 @@
-import { CancelationReason } from './reasons.js';
+import { CancelationReason, isCancelationReason } from './reasons.js';
+import { describeValue } from './validate.js';
 
 const brand = Symbol.for('cancelable.CancelationError');
 
@@ -27,6 +28,9 @@ export class CancelationError extends Error {
   operationId: string | undefined;
 
   constructor(reason: CancelationReason, message?: string, options?: CancelationErrorOptions) {
+    if (!isCancelationReason(reason)) {
+      throw new TypeError(`reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+    }
     super(message ?? `Operation cancelled (${reason})`);
     this.reason = reason;
     this.operationId = options?.operationId;
@@ -151,13 +155,27 @@ export function createCancelationError(init: CancelationInit, operationId?: stri
 
 /** Whether `value` is one of this library's cancellation errors (from any copy of the library). */
 export function isCancelationError(value: unknown): value is CancelationError {
-  return value instanceof CancelationError || (typeof value === 'object' && value !== null && brand in value);
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return value instanceof CancelationError || brand in value;
+  } catch {
+    return false; // anything can be thrown, a proxy whose traps throw included: never fail on it
+  }
 }
 
 function isNativeAbort(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const name = (value as { name?: unknown }).name;
   return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/** The `cause` of a thrown value, or undefined when reading it throws (a getter, a proxy). */
+function causeOf(value: object): unknown {
+  try {
+    return (value as { cause?: unknown }).cause;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -174,9 +192,14 @@ export function isCancelation(error: unknown): boolean {
   let current = error;
   // Bounded walk: cause chains can be cyclic.
   for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
-    if (isCancelationError(current) || isNativeAbort(current)) return true;
+    if (isCancelationError(current)) return true;
     if (typeof current !== 'object') return false;
-    current = (current as { cause?: unknown }).cause;
+    try {
+      if (isNativeAbort(current)) return true;
+    } catch {
+      return false;
+    }
+    current = causeOf(current);
   }
   return false;
 }
@@ -187,7 +210,7 @@ export function causeChainIncludes(error: unknown, target: unknown): boolean {
   for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
     if (current === target) return true;
     if (typeof current !== 'object') return false;
-    current = (current as { cause?: unknown }).cause;
+    current = causeOf(current);
   }
   return false;
 }

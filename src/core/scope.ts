@@ -1,4 +1,4 @@
-import { getDefaultClock, type Clock, type TimerHandle } from './clock.js';
+import { getDefaultClock, isClock, type Clock, type TimerHandle } from './clock.js';
 import { nextId } from './ids.js';
 import type { OperationContext, ProgressReport } from './context.js';
 import { channels, log, reportCallbackError, reportSourceError, type Logger } from './diagnostics.js';
@@ -119,6 +119,18 @@ function capture(resolve: (value: unknown) => void, reject: (error: unknown) => 
 }
 function noop(): void {}
 
+/** Marks sources that are not (or no longer) activated. */
+const INACTIVE: unique symbol = Symbol('inactive');
+
+/** Ends one source activation; a failure is reported, never thrown. */
+function deactivate(scope: Cancelable, source: CancelationSource, state: unknown): void {
+  try {
+    source[kDeactivate](state);
+  } catch (error) {
+    reportSourceError(scope, source, 'stop', error);
+  }
+}
+
 // Ending a deep chain of scopes (a parent waiting for its child, waiting for its own child...) would
 // nest one #complete per level: end notifications run from one queue instead (no recursion limit).
 let endQueue: (() => void)[] | undefined;
@@ -176,7 +188,8 @@ export class Cancelable implements SourceTarget {
   #parentOption: Cancelable | null | undefined;
   #parent: Cancelable | undefined;
   #sources: CancelationSource[] | undefined;
-  #sourceStates: unknown[] | undefined;
+  /** INACTIVE, the one source's state (one source: no array on the hot path), or the states of the first N sources. */
+  #sourceStates: unknown = INACTIVE;
   #register: boolean | ScopeObserver;
   #registries: ScopeObserver[] | undefined;
   #children: Set<Cancelable> | undefined;
@@ -226,13 +239,17 @@ export class Cancelable implements SourceTarget {
     if (metadata !== undefined && (metadata === null || typeof metadata !== 'object')) {
       throw new TypeError(`options.metadata must be an object, got ${describeValue(metadata)}`);
     }
-    const register = options?.register ?? false;
+    const register = options?.register === undefined ? false : options.register;
     if (typeof register !== 'boolean' && !isObserver(register)) {
       throw new TypeError(`options.register must be a boolean or an OperationRegistry, got ${describeValue(register)}`);
     }
     const clock = options?.clock;
-    if (clock !== undefined && (clock === null || typeof clock.setTimeout !== 'function')) {
-      throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
+    if (clock !== undefined && !isClock(clock)) {
+      throw new TypeError(`options.clock must be a Clock (now, setTimeout, clearTimeout), got ${describeValue(clock)}`);
+    }
+    const logger = options?.logger;
+    if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
+      throw new TypeError(`options.logger must be an object with debug/info/warn/error methods, got ${describeValue(logger)}`);
     }
     this.name = name ?? 'operation';
     this.#id = id;
@@ -337,7 +354,7 @@ export class Cancelable implements SourceTarget {
       throw new TypeError(`options.sources must be an array of CancelationSource, got ${describeValue(given)}`);
     }
     const sources: CancelationSource[] = given?.slice() ?? [];
-    items.forEach((item, index) => {
+    Array.from(items).forEach((item, index) => { // Array.from: a hole is a bad (undefined) item, not skipped
       if (item instanceof Cancelable) {
         if (item.#sources !== undefined) sources.push(...item.#sources);
         // Its token too, even if not read yet: cancelling `item.token` later must cancel the union.
@@ -638,14 +655,24 @@ export class Cancelable implements SourceTarget {
     if (this.#token !== undefined) this.#listenToToken();
     const sources = this.#sources;
     if (sources !== undefined) {
-      const states = (this.#sourceStates = new Array<unknown>(sources.length));
-      for (let i = 0; i < sources.length; i++) {
+      if (sources.length === 1) {
+        const source = sources[0] as CancelationSource;
         try {
-          states[i] = (sources[i] as CancelationSource)[kActivate](this);
+          this.#sourceStates = source[kActivate](this);
         } catch (error) {
-          reportSourceError(this, sources[i] as CancelationSource, 'start', error);
-          this.#sourceStates = states.slice(0, i);
+          reportSourceError(this, source, 'start', error);
           return { error };
+        }
+      } else {
+        const states = (this.#sourceStates = new Array<unknown>(sources.length));
+        for (let i = 0; i < sources.length; i++) {
+          try {
+            states[i] = (sources[i] as CancelationSource)[kActivate](this);
+          } catch (error) {
+            reportSourceError(this, sources[i] as CancelationSource, 'start', error);
+            this.#sourceStates = states.slice(0, i);
+            return { error };
+          }
         }
       }
     }
@@ -860,22 +887,25 @@ export class Cancelable implements SourceTarget {
         status,
       });
     }
+    const callbacks = this.#callbacks;
     const kind = status === 'completed' ? 'complete' : status === 'cancelled' ? 'cancel' : 'error';
-    const settle = (): void => {
-      this.#settled = true;
-      const ends = this.#endWaiters;
-      this.#endWaiters = undefined;
-      if (settleOk) this.#resolve(settleValue);
-      else this.#reject(settleValue);
-      this.#resolve = noop;
-      this.#reject = noop;
-      if (ends !== undefined) for (const end of ends) notifyEnd(end);
-    };
-    if (this.#callbacks?.[kind] !== undefined) {
-      void this.#runCallbacks(kind, settleValue).then(settle);
+    if (callbacks !== undefined && callbacks[kind] !== undefined) {
+      void this.#runCallbacks(kind, settleValue).then(() => this.#settle(settleOk, settleValue));
     } else {
-      settle();
+      this.#settle(settleOk, settleValue); // the common case: no closure
     }
+  }
+
+  /** Settles run() (or disposal), then tells whoever waits for this scope's end. */
+  #settle(ok: boolean, value: unknown): void {
+    this.#settled = true;
+    const ends = this.#endWaiters;
+    this.#endWaiters = undefined;
+    if (ok) this.#resolve(value);
+    else this.#reject(value);
+    this.#resolve = noop;
+    this.#reject = noop;
+    if (ends !== undefined) for (const end of ends) notifyEnd(end);
   }
 
   /** Calls `callback` once the scope has fully ended (at once if it has). */
@@ -887,16 +917,14 @@ export class Cancelable implements SourceTarget {
   #releaseSources(): void {
     const sources = this.#sources;
     const states = this.#sourceStates;
-    if (sources === undefined || states === undefined) return;
-    this.#sourceStates = undefined;
-    for (let i = 0; i < states.length; i++) {
-      const source = sources[i] as CancelationSource;
-      try {
-        source[kDeactivate](states[i]);
-      } catch (error) {
-        reportSourceError(this, source, 'stop', error);
-      }
+    if (sources === undefined || states === INACTIVE) return;
+    this.#sourceStates = INACTIVE;
+    if (sources.length === 1) {
+      deactivate(this, sources[0] as CancelationSource, states);
+      return;
     }
+    const list = states as unknown[];
+    for (let i = 0; i < list.length; i++) deactivate(this, sources[i] as CancelationSource, list[i]);
   }
 
   /** Runs one kind of callback in order, awaiting async ones; failures are reported, never thrown. */
@@ -1297,7 +1325,11 @@ function failureMessage(failure: unknown): string {
     const message = typeof failure === 'object' && failure !== null ? (failure as { message?: unknown }).message : undefined;
     return typeof message === 'string' ? message : String(failure);
   } catch {
-    return Object.prototype.toString.call(failure);
+    try {
+      return Object.prototype.toString.call(failure);
+    } catch {
+      return 'an unprintable value'; // a proxy whose traps all throw
+    }
   }
 }
 

@@ -57,14 +57,13 @@ export interface CancelationSourceOptions {
 export abstract class CancelationSource {
   /** The reason a scope gets when this source fires. */
   readonly reason: CancelationReason;
-  /** A name for reports. */
-  readonly name: string;
+  #name: string | undefined;
   #target: SourceTarget | undefined;
   #trigger: ((message?: string) => void) | undefined;
 
   constructor(options?: CancelationSourceOptions) {
     checkOptions('options', options);
-    const reason = options?.reason ?? CancelationReason.Manual;
+    const reason = options?.reason === undefined ? CancelationReason.Manual : options.reason;
     if (!isCancelationReason(reason)) {
       throw new TypeError(`options.reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
     }
@@ -72,7 +71,17 @@ export abstract class CancelationSource {
       throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
     }
     this.reason = reason;
-    this.name = options?.name ?? this.constructor.name;
+    this.#name = options?.name;
+  }
+
+  /** A name for reports (built on first read: sources are created on hot paths). */
+  get name(): string {
+    return (this.#name ??= this.defaultName());
+  }
+
+  /** The name used when none was given. Default: the class name. */
+  protected defaultName(): string {
+    return this.constructor.name;
   }
 
   /**
@@ -102,7 +111,9 @@ export abstract class CancelationSource {
     };
     this.#trigger = trigger;
     try {
-      this.start(trigger);
+      const started: unknown = this.start(trigger);
+      // An `async start()` that rejects: the scope runs on; the failure is reported, never unhandled.
+      if (isThenable(started)) started.then(undefined, (error: unknown) => reportSourceError(target.reportable, this, 'start', error));
     } catch (error) {
       // Not started: free the source for other scopes, and release whatever start() took before it threw.
       this[kDeactivate](undefined);
@@ -118,7 +129,8 @@ export abstract class CancelationSource {
     this.#target = undefined;
     this.#trigger = undefined;
     try {
-      this.stop();
+      const stopped: unknown = this.stop();
+      if (isThenable(stopped)) stopped.then(undefined, (error: unknown) => reportSourceError(target.reportable, this, 'stop', error));
     } catch (error) {
       reportSourceError(target.reportable, this, 'stop', error);
     }
@@ -185,6 +197,10 @@ export abstract class MultiSource extends CancelationSource {
   override get isActive(): boolean {
     return this.#solo !== undefined;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** Reports a failure of `source` against `target` without throwing. */

@@ -448,6 +448,7 @@ const REGEX_LITERAL = /^\/(.+)\/([a-z]*)$/s;
  * ```
  */
 export function parseNamePattern(pattern: string): string | RegExp {
+  if (typeof pattern !== 'string') throw new TypeError(`pattern must be a string, got ${describeValue(pattern)}`);
   const match = REGEX_LITERAL.exec(pattern);
   if (match === null) return pattern;
   try {

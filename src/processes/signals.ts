@@ -18,7 +18,11 @@ export function checkKillSignal(name: string, value: unknown): KillSignal {
   if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(constants.signals, value)) {
     return value as NodeJS.Signals;
   }
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
+    // Node rejects unknown numbers only when it signals (too late to say which option was wrong).
+    if (Object.values(constants.signals).includes(value)) return value;
+    throw new RangeError(`${name} must be a signal number known to this platform (os.constants.signals), got ${value}`);
+  }
   throw new TypeError(`${name} must be a signal name such as 'SIGTERM' or a positive signal number, got ${describeValue(value)}`);
 }
 

@@ -34,8 +34,12 @@ export function defaultSocketDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function defaultSocketPath(pid: number = process.pid, env: NodeJS.ProcessEnv = process.env): string {
   checkInteger('pid', pid, 1);
+  if (pid > MAX_PID) throw new RangeError(`pid must be at most ${MAX_PID} (a process id is a 32-bit integer), got ${pid}`);
   return isWindows ? `${PIPE_DIR}cancelable-${pid}` : join(defaultSocketDir(env), `cancelable-${pid}.sock`);
 }
+
+// pid_t is a signed 32-bit integer everywhere Node runs.
+const MAX_PID = 2 ** 31 - 1;
 
 /** A default-named control socket found on disk. */
 export interface SocketCandidate {

@@ -94,7 +94,7 @@ export function spawnInScope(
     options?.maxBuffer === undefined ? DEFAULT_MAX_BUFFER : checkMaxBuffer('options.maxBuffer', options.maxBuffer);
   const processGroup = checkBoolean('options.processGroup', options?.processGroup) ?? options?.detached === true;
   const collect = checkBoolean('options.collect', options?.collect) ?? true;
-  const encoding = options?.encoding ?? 'utf8';
+  const encoding = options?.encoding === undefined ? 'utf8' : options.encoding;
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`options.encoding must be a Buffer encoding, got ${describeValue(encoding)}`);
   checkRunning(scope, 'spawn');
 
@@ -211,7 +211,7 @@ function noop(): void {}
 export function checkArgs(args: unknown): void {
   if (args === undefined) return;
   if (!Array.isArray(args)) throw new TypeError(`args must be an array of strings, got ${describeValue(args)}`);
-  args.forEach((arg, index) => {
+  Array.from(args).forEach((arg, index) => { // Array.from: a hole is checked as undefined, not skipped
     if (typeof arg !== 'string') throw new TypeError(`args[${index}] must be a string, got ${describeValue(arg)}`);
   });
 }

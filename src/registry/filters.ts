@@ -31,7 +31,7 @@ const statuses: ReadonlySet<string> = new Set(Object.values(OperationStatus));
 export function compileStatus(name: string, value: unknown): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   const list: unknown[] = Array.isArray(value) ? value : [value];
-  list.forEach((status, index) => {
+  Array.from(list).forEach((status, index) => { // Array.from: a hole is checked as undefined, not skipped
     if (typeof status !== 'string' || !statuses.has(status)) {
       const where = Array.isArray(value) ? `${name}[${index}]` : name;
       throw new TypeError(

@@ -90,7 +90,7 @@ export abstract class CompositeSource extends MultiSource {
     const name = checkOptionalString('options.name', options?.name);
     const sources: CancelationSource[] = [];
     const seen = new Map<unknown, number>();
-    items.forEach((item: unknown, index) => {
+    Array.from(items).forEach((item: unknown, index) => { // Array.from: a hole is an undefined item, not skipped
       const first = seen.get(item);
       if (first !== undefined) {
         throw new TypeError(`sources[${index}] is the same item as sources[${first}]; list each source once`);

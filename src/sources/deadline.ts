@@ -1,3 +1,4 @@
+import type { CancelationInit } from '../core/errors.js';
 import { MultiSource, type SourceTarget } from '../core/source.js';
 import { checkOptions, describeValue } from '../core/validate.js';
 import { arm, disarm, type TimerActivation } from './timer.js';
@@ -12,6 +13,15 @@ export function toEpochMs(name: string, value: unknown): number {
     throw new RangeError(`${name} must be a valid Date or finite epoch milliseconds, got ${describeValue(value)}`);
   }
   return ms;
+}
+
+function deadlineInit(activation: TimerActivation): CancelationInit {
+  const deadline = (activation.source as DeadlineSource).deadline;
+  return {
+    reason: 'timeout',
+    message: `Deadline ${new Date(deadline).toISOString()} reached`,
+    timeoutMs: Math.max(0, activation.delay),
+  };
 }
 
 /**
@@ -36,14 +46,7 @@ export class DeadlineSource extends MultiSource {
   }
 
   protected activate(target: SourceTarget): TimerActivation | undefined {
-    const deadline = this.deadline;
-    const delay = deadline - target.clock.now();
-    const timeoutMs = Math.max(0, delay);
-    return arm(target, this, delay, () => ({
-      reason: 'timeout',
-      message: `Deadline ${new Date(deadline).toISOString()} reached`,
-      timeoutMs,
-    }));
+    return arm(target, this, this.deadline - target.clock.now(), deadlineInit);
   }
 
   protected deactivate(state: unknown): void {

@@ -12,25 +12,28 @@ import { arm, disarm, type TimerActivation } from './timer.js';
  * await new Cancelable({ sources: [new TimeoutSource(2_000)] }).run((scope) => work(scope.signal));
  * ```
  */
+function timeoutInit(activation: TimerActivation): CancelationInit {
+  const timeoutMs = (activation.source as TimeoutSource).timeoutMs;
+  return { reason: 'timeout', message: `Operation timed out after ${timeoutMs}ms`, timeoutMs };
+}
+
 export class TimeoutSource extends MultiSource {
   /** The timeout in milliseconds. */
   readonly timeoutMs: number;
-  readonly #init: () => CancelationInit;
 
   constructor(timeoutMs: number, options?: { name?: string }) {
     checkDuration('timeoutMs', timeoutMs);
     checkOptions('options', options);
-    super({ reason: 'timeout', name: options?.name ?? `timeout(${timeoutMs}ms)` });
+    super({ reason: 'timeout', name: options?.name });
     this.timeoutMs = timeoutMs;
-    this.#init = () => ({
-      reason: 'timeout',
-      message: `Operation timed out after ${timeoutMs}ms`,
-      timeoutMs,
-    });
+  }
+
+  protected override defaultName(): string {
+    return `timeout(${this.timeoutMs}ms)`;
   }
 
   protected activate(target: SourceTarget): TimerActivation | undefined {
-    return arm(target, this, this.timeoutMs, this.#init);
+    return arm(target, this, this.timeoutMs, timeoutInit);
   }
 
   protected deactivate(state: unknown): void {

@@ -9,7 +9,10 @@ export const MAX_TIMER_DELAY = 2_147_483_647;
 export interface TimerActivation {
   readonly target: SourceTarget;
   readonly source: CancelationSource;
-  readonly init: () => CancelationInit;
+  /** Builds the error fields when the timer fires (a shared function: no closure per activation). */
+  readonly init: (activation: TimerActivation) => CancelationInit;
+  /** The delay asked for, in ms (<= 0: fired at once). */
+  readonly delay: number;
   handle: TimerHandle;
   remaining: number;
 }
@@ -22,14 +25,14 @@ export function arm(
   target: SourceTarget,
   source: CancelationSource,
   delay: number,
-  init: () => CancelationInit,
+  init: (activation: TimerActivation) => CancelationInit,
 ): TimerActivation | undefined {
   if (delay <= 0) {
-    target[kFire](init(), source);
+    target[kFire](init({ target, source, init, delay, handle: undefined, remaining: 0 }), source);
     return undefined;
   }
   const step = delay > MAX_TIMER_DELAY ? MAX_TIMER_DELAY : delay;
-  const activation: TimerActivation = { target, source, init, handle: undefined, remaining: delay - step };
+  const activation: TimerActivation = { target, source, init, delay, handle: undefined, remaining: delay - step };
   activation.handle = target.clock.setTimeout(onTimer, step, activation);
   return activation;
 }
@@ -42,7 +45,7 @@ function onTimer(activation: TimerActivation): void {
     return;
   }
   activation.handle = undefined;
-  activation.target[kFire](activation.init(), activation.source);
+  activation.target[kFire](activation.init(activation), activation.source);
 }
 
 /** Clears a timer armed by {@link arm}. */

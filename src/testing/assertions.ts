@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { isCancelation } from '../core/errors.js';
 import { checkDuration, checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
 import { show } from './match.js';
@@ -65,7 +65,7 @@ export async function assertCancelationWithin(
   }
   checkOptions('options', options);
   const clock = options?.clock ?? getDefaultClock();
-  if (clock === null || typeof clock !== 'object' || typeof clock.setTimeout !== 'function') {
+  if (!isClock(clock)) {
     throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
   }
 

@@ -1,4 +1,4 @@
-import { getDefaultClock, setDefaultClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { getDefaultClock, isClock, setDefaultClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { checkDuration, checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
 
 // Captured at load: flushing must take a real turn of the event loop even under fake timers.
@@ -74,7 +74,7 @@ export class ManualClock implements Clock {
 
   constructor(options?: ManualClockOptions) {
     checkOptions('options', options);
-    const start = options?.now ?? 0;
+    const start = options?.now === undefined ? 0 : options.now;
     const ms = start instanceof Date ? start.getTime() : start;
     if (typeof ms !== 'number' || !Number.isFinite(ms)) {
       throw new TypeError(`options.now must be a Date or finite epoch milliseconds, got ${describeValue(start)}`);
@@ -325,8 +325,8 @@ export interface InstalledClock<C extends Clock> {
  * ```
  */
 export function installClock<C extends Clock = ManualClock>(clock?: C): InstalledClock<C> {
-  const installed = (clock ?? new ManualClock()) as C;
-  if (installed === null || typeof installed !== 'object' || typeof installed.setTimeout !== 'function') {
+  const installed = (clock === undefined ? new ManualClock() : clock) as C;
+  if (!isClock(installed)) {
     throw new TypeError(`clock must be a Clock, got ${describeValue(installed)}`);
   }
   const previous = setDefaultClock(installed);

@@ -1,4 +1,4 @@
-import { getDefaultClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { CancelationToken, parseCancelArgument, type CancelArgument } from '../core/token.js';
 import type { CancelationReason } from '../core/reasons.js';
 import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
@@ -49,7 +49,7 @@ export class MockCancelationToken extends CancelationToken {
     super();
     checkOptions('options', options);
     const clock = options?.clock;
-    if (clock !== undefined && (clock === null || typeof clock.setTimeout !== 'function')) {
+    if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
     }
     this.#clock = clock ?? getDefaultClock();

@@ -61,26 +61,36 @@ export class SeededRandom {
 
   /** `true` with probability `p` (0 never draws `true`, 1 always does). Always consumes one draw. */
   chance(p: number): boolean {
+    if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new RangeError(`p must be a probability in [0, 1], got ${describeValue(p)}`);
     return this.next() < p;
   }
 
   /** A number uniform in [min, max). */
   uniform(min: number, max: number): number {
+    checkRange(min, max, false);
     return min + (max - min) * this.next();
   }
 
   /** An integer uniform in [min, max] (inclusive). */
   int(min: number, max: number): number {
+    checkRange(min, max, true);
     return min + Math.floor(this.next() * (max - min + 1));
   }
 
   /**
    * An index drawn with probability proportional to `weights[index]` (non-negative, at least one
-   * positive; checked by the caller).
+   * positive).
    */
   weightedIndex(weights: readonly number[]): number {
+    if (!Array.isArray(weights)) throw new TypeError(`weights must be an array of numbers, got ${describeValue(weights)}`);
     let total = 0;
-    for (const weight of weights) total += weight;
+    for (const weight of weights) {
+      if (!(typeof weight === 'number' && weight >= 0 && weight < Infinity)) {
+        throw new RangeError(`weights must hold finite numbers >= 0, got ${describeValue(weight)}`);
+      }
+      total += weight;
+    }
+    if (total <= 0) throw new RangeError('weights must hold at least one positive weight');
     let point = this.next() * total;
     for (let i = 0; i < weights.length; i++) {
       point -= weights[i] as number;
@@ -90,4 +100,14 @@ export class SeededRandom {
     for (let i = weights.length - 1; i >= 0; i--) if ((weights[i] as number) > 0) return i;
     return weights.length - 1;
   }
+}
+
+/** `min` and `max`: finite numbers (integers for `int`), `min <= max`. */
+function checkRange(min: unknown, max: unknown, integers: boolean): void {
+  const ok = (value: unknown): boolean =>
+    typeof value === 'number' && (integers ? Number.isSafeInteger(value) : Number.isFinite(value));
+  const kind = integers ? 'a safe integer' : 'a finite number';
+  if (!ok(min)) throw new TypeError(`min must be ${kind}, got ${describeValue(min)}`);
+  if (!ok(max)) throw new TypeError(`max must be ${kind}, got ${describeValue(max)}`);
+  if ((min as number) > (max as number)) throw new RangeError(`min (${String(min)}) must not be greater than max (${String(max)})`);
 }

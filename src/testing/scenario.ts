@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, type Clock } from '../core/clock.js';
+import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
 import type { OperationContext } from '../core/context.js';
 import { isCancelationReason, OperationStatus, type CancelationReason } from '../core/reasons.js';
 import { Cancelable, type CancelableOptions } from '../core/scope.js';
@@ -102,7 +102,7 @@ export class CancelationScenario {
     checkOptionalString('name', name);
     checkOptions('options', options);
     const clock = options?.clock;
-    if (clock !== undefined && (clock === null || typeof clock.setTimeout !== 'function')) {
+    if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
     }
     checkOptions('options.scope', options?.scope);

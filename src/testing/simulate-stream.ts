@@ -1,4 +1,4 @@
-import { getDefaultClock, type Clock } from '../core/clock.js';
+import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
 import { Cancelable } from '../core/scope.js';
 import { checkDuration, checkFunction, checkInteger, describeValue } from '../core/validate.js';
 import { normalizeSeed, randomSeed, SeededRandom, type Seed } from './random.js';
@@ -401,7 +401,7 @@ function resolveConfig(config: SimulateStreamConfig | undefined): ResolvedConfig
       );
     }
     let sum = 0;
-    given.forEach((weight: unknown, index) => {
+    Array.from(given as unknown[]).forEach((weight: unknown, index) => { // a hole is checked as undefined
       if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
         throw new RangeError(`config.chunkSizeWeights[${index}] must be a finite number >= 0, got ${describeValue(weight)}`);
       }
@@ -419,7 +419,7 @@ function resolveConfig(config: SimulateStreamConfig | undefined): ResolvedConfig
     throw new TypeError(`config.signal must be an AbortSignal, got ${describeValue(signal)}`);
   }
   const clock = c.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.setTimeout !== 'function')) {
+  if (clock !== undefined && !isClock(clock)) {
     throw new TypeError(`config.clock must be a Clock, got ${describeValue(clock)}`);
   }
   return {

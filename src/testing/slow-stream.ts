@@ -1,4 +1,4 @@
-import { getDefaultClock, type Clock } from '../core/clock.js';
+import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
 import { Cancelable } from '../core/scope.js';
 import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
 import { TimedIterator, type TimedStep } from './timed-iterator.js';
@@ -57,7 +57,7 @@ export function createSlowStream<T>(
   delayMs = 100,
   scopeOrOptions?: Cancelable | SlowStreamOptions,
 ): SlowStream<T> {
-  if (items === null || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+  if (items === null || items === undefined || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`items must be an iterable (an array, a Set, a generator...), got ${describeValue(items)}`);
   }
   checkDuration('delayMs', delayMs);
@@ -85,7 +85,7 @@ function checkSlowOptions(options: SlowStreamOptions | undefined): SlowStreamOpt
     throw new TypeError(`options.scope must be a Cancelable, got ${describeValue(options.scope)}`);
   }
   const clock = options.clock;
-  if (clock !== undefined && (clock === null || typeof clock.setTimeout !== 'function')) {
+  if (clock !== undefined && !isClock(clock)) {
     throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
   }
   const signal = options.signal;

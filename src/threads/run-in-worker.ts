@@ -61,7 +61,8 @@ export function runInWorker<R>(scope: Cancelable, file: string | URL, options?: 
     throw new TypeError(`options.resourceLimits must be an object, got ${describeValue(resourceLimits)}`);
   }
   const execArgv = options?.execArgv;
-  if (execArgv !== undefined && (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string'))) {
+  // Array.from: some() skips holes, which would pass as strings.
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || Array.from(execArgv).some((a) => typeof a !== 'string'))) {
     throw new TypeError(`options.execArgv must be an array of strings, got ${describeValue(execArgv)}`);
   }
   const argv = options?.argv;

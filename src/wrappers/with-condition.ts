@@ -51,7 +51,7 @@ export function cancelableWithCondition(
   third?: unknown,
   fourth?: unknown,
 ): unknown {
-  const interval = intervalMs ?? 100;
+  const interval = intervalMs === undefined ? 100 : intervalMs; // null is bad input, reported as intervalMs
   const spec = compileSpec(typeof third === 'function' ? fourth : third, undefined, (options) =>
     Cancelable.withCondition(predicate, interval, options),
   );
