@@ -32,7 +32,7 @@ async function main() {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
     return value;
   };
-  const SAMPLES = option("--samples", quick ? 16 : 50);
+  const SAMPLES = option("--samples", quick ? 16 : 300);
   const BATCH = option("--batch", quick ? 4 : 8);
   const self = fileURLToPath(import.meta.url);
   const oneWay = [];

@@ -103,9 +103,19 @@ const measureInChild = (name) =>
       maxBuffer: 1 << 20,
     }),
   );
+// Best of three processes per case: a transient load spike on a shared machine hits one process, not
+// all three.
+const bestOf = (name) => {
+  let best;
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const stats = measureInChild(name);
+    if (best === undefined || stats.median < best.median) best = stats;
+  }
+  return best;
+};
 const best = new Map();
-for (const name of Object.keys(cases)) best.set(name, measureInChild(name));
-best.set('Cancelable.run() as child of a long-lived parent', measureInChild(childCase));
+for (const name of Object.keys(cases)) best.set(name, bestOf(name));
+best.set('Cancelable.run() as child of a long-lived parent', bestOf(childCase));
 
 const rows = [...best].map(([name, stats]) => ({ name, unit: 'ns/op', ...stats }));
 const median = (name) => best.get(name).median;
