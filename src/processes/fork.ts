@@ -15,6 +15,7 @@ import {
 } from './protocol.js';
 import { checkKillSignal, signalChild, type KillSignal } from './signals.js';
 import { checkArgs, checkBoolean, withChild } from './spawn.js';
+import { settleOnce } from './settle-once.js';
 
 /** Options of `scope.fork()`: Node's `ForkOptions` plus how the child is stopped. */
 export interface ForkOptions extends NodeForkOptions {
@@ -91,22 +92,12 @@ export function forkInScope<R>(
   if (processGroup && process.platform !== 'win32') nodeOptions.detached = true;
 
   const child = fork(modulePath, args ?? [], nodeOptions);
-  let resolve!: (value: R) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<R>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  let pending = true;
-  const fail = (error: unknown): void => {
-    if (!pending) return;
-    pending = false;
-    reject(error);
-  };
+  const outcome = settleOnce<R>();
+  const fail = outcome.reject;
 
   if (child.pid === undefined) {
     child.once('error', fail);
-    return withChild(promise, child);
+    return withChild(outcome.promise, child);
   }
 
   // A send that fails means the channel is gone: fall back to the signal.
@@ -148,13 +139,12 @@ export function forkInScope<R>(
   child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
     offCancel();
     child.off('message', onMessage);
-    if (!pending) return;
-    pending = false;
-    if (result?.ok === true) resolve(result.value as R);
-    else if (result !== undefined) reject(reviveError(result.error));
-    else reject(noResultError(modulePath, code, signal));
+    if (!outcome.pending) return;
+    if (result?.ok === true) outcome.resolve(result.value as R);
+    else if (result !== undefined) outcome.reject(reviveError(result.error));
+    else outcome.reject(noResultError(modulePath, code, signal));
   });
-  return withChild(promise, child);
+  return withChild(outcome.promise, child);
 }
 
 function noResultError(modulePath: string, code: number | null, signal: NodeJS.Signals | null): ForkExitError {

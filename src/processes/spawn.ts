@@ -6,6 +6,7 @@ import { checkDurationOrInfinity, checkOptions, describeValue } from '../core/va
 import { checkRunning, DEFAULT_PROCESS_GRACE_MS, guard, ManagedChild } from './managed-child.js';
 import { initFromError } from './protocol.js';
 import { checkKillSignal, signalChild, type KillSignal } from './signals.js';
+import { settleOnce } from './settle-once.js';
 
 /** Default cap on the output kept per stream (`maxBuffer`): 16 MiB. */
 export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
@@ -110,19 +111,8 @@ export function spawnInScope(
   if (processGroup && process.platform !== 'win32') nodeOptions.detached = true;
 
   const child = spawn(command, args ?? [], nodeOptions);
-  let resolve!: (result: SpawnResult) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<SpawnResult>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Whoever stops awaiting must not get an unhandled rejection from us later: settle once.
-  let pending = true;
-  const fail = (error: unknown): void => {
-    if (!pending) return;
-    pending = false;
-    reject(error);
-  };
+  const outcome = settleOnce<SpawnResult>();
+  const fail = outcome.reject;
 
   const stdout = collect && child.stdout !== null ? new Collector(child.stdout, maxBuffer) : undefined;
   const stderr = collect && child.stderr !== null ? new Collector(child.stderr, maxBuffer) : undefined;
@@ -130,7 +120,7 @@ export function spawnInScope(
   if (child.pid === undefined) {
     // It did not start: 'error' follows (ENOENT, EACCES...), then 'close'. Nothing to manage.
     child.once('error', fail);
-    return withChild(promise, child);
+    return withChild(outcome.promise, child);
   }
 
   const managed = new ManagedChild(scope, child, {
@@ -161,14 +151,13 @@ export function spawnInScope(
   child.on('error', fail);
   child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
     offCancel();
-    if (!pending) return;
-    pending = false;
+    if (!outcome.pending) return;
     const result: SpawnResult = { code, signal };
     if (stdout !== undefined) result.stdout = stdout.text(encoding);
     if (stderr !== undefined) result.stderr = stderr.text(encoding);
-    resolve(result);
+    outcome.resolve(result);
   });
-  return withChild(promise, child);
+  return withChild(outcome.promise, child);
 }
 
 /** Attaches `.child` to the promise. */

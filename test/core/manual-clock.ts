@@ -1,87 +1,65 @@
 /**
- * A tiny deterministic clock for the core tests: implements the library's `Clock` interface.
- * `advance(ms)` fires every timer that falls due, in due-time order (ties in arming order), moving
- * `now()` to each timer's time as it fires; timers armed meanwhile fire too when they fall due inside
- * the window. `tick(ms)` does the same but lets promise reactions run after each timer, as a real
- * event loop would.
+ * The core tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable/testing) that keeps
+ * the names these tests use. `advance(ms)` fires every timer that falls due, in due-time order (ties in
+ * arming order), synchronously (the toolkit's `advanceSync`); `tick(ms)` lets promise reactions run
+ * before the first timer and after each one, as a real event loop would (the toolkit's `advance`).
+ * Time starts at a realistic epoch (1_700_000_000_000) rather than the toolkit's 0.
  */
 import type { Clock, TimerHandle } from '../../src/index.js';
+import { ManualClock as ToolkitClock } from '../../src/testing/index.js';
 import { settle } from '../harness/leaks.js';
 
-interface Timer {
-  readonly id: number;
-  readonly at: number;
-  readonly run: () => void;
-}
-
 export class ManualClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  #timers = new Map<number, Timer>();
+  readonly #clock: ToolkitClock;
+  /** Due time of each pending timer: the toolkit clock does not list them, `delays` needs them. */
+  readonly #due = new Map<TimerHandle, number>();
 
   constructor(start = 1_700_000_000_000) {
-    this.#now = start;
+    this.#clock = new ToolkitClock({ now: start });
   }
 
   now(): number {
-    return this.#now;
+    return this.#clock.now();
   }
 
   setTimeout<T>(callback: (arg: T) => void, ms: number, arg: T): TimerHandle {
-    const id = this.#nextId++;
-    this.#timers.set(id, { id, at: this.#now + Math.max(0, ms), run: () => callback(arg) });
-    return id;
+    const due = this.#due;
+    const handle = this.#clock.setTimeout(
+      (value: T) => {
+        due.delete(handle);
+        callback(value);
+      },
+      ms,
+      arg,
+    );
+    due.set(handle, this.#clock.now() + (ms > 0 && Number.isFinite(ms) ? ms : 0));
+    return handle;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle as number);
+    this.#due.delete(handle);
+    this.#clock.clearTimeout(handle);
   }
 
   /** Timers armed and not yet fired or cleared. */
   get pending(): number {
-    return this.#timers.size;
+    return this.#clock.pendingTimers;
   }
 
-  /** The due times of the pending timers, relative to now. */
+  /** The due times of the pending timers, relative to now, ascending. */
   get delays(): number[] {
-    return [...this.#timers.values()].map((t) => t.at - this.#now).sort((a, b) => a - b);
+    const now = this.#clock.now();
+    return [...this.#due.values()].map((at) => at - now).sort((a, b) => a - b);
   }
 
   /** Moves time forward by `ms`, firing due timers in order, synchronously one after the other. */
   advance(ms: number): void {
-    const end = this.#now + ms;
-    for (let next = this.#next(end); next !== undefined; next = this.#next(end)) this.#fire(next);
-    this.#now = end;
+    this.#clock.advanceSync(ms);
   }
 
-  /**
-   * Moves time forward by `ms` like a real event loop would: after each timer fires, promise reactions
-   * (and immediates) run before the next timer, so a timer armed by them at the same instant fires after.
-   */
+  /** Moves time forward by `ms`, letting promise reactions run before the first timer and after each. */
   async tick(ms = 0): Promise<void> {
-    const end = this.#now + ms;
-    await flush();
-    for (let next = this.#next(end); next !== undefined; next = this.#next(end)) {
-      this.#fire(next);
-      await flush();
-    }
-    this.#now = end;
-  }
-
-  #next(end: number): Timer | undefined {
-    let next: Timer | undefined;
-    for (const timer of this.#timers.values()) {
-      if (timer.at <= end && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) {
-        next = timer;
-      }
-    }
-    return next;
-  }
-
-  #fire(timer: Timer): void {
-    this.#timers.delete(timer.id);
-    this.#now = Math.max(this.#now, timer.at);
-    timer.run();
+    await this.#clock.advance(ms);
   }
 }
 

@@ -4,6 +4,7 @@
 import { setTimeout as nodeDelay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Cancelable, CancelationToken } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { rejection } from './helpers.js';
 
 let created = 0;
@@ -85,9 +86,10 @@ describe('scope.signal', () => {
   });
 
   it('rejects Node APIs promptly (timers/promises) with an AbortError whose cause is the reason', async () => {
-    const scope = Cancelable.withTimeout(20);
+    const clock = new ManualClock();
+    const scope = Cancelable.withTimeout(20, { clock });
     let caught: unknown;
-    const error = await rejection(
+    const failed = rejection(
       scope.run(async (s) => {
         try {
           await nodeDelay(60_000, undefined, { signal: s.signal });
@@ -97,6 +99,10 @@ describe('scope.signal', () => {
         }
       }),
     );
+    await clock.advance(19);
+    expect(caught).toBeUndefined();
+    await clock.advance(1); // the timeout fires; the real 60 s Node timer is aborted at once
+    const error = await failed;
     expect((caught as Error).name).toBe('AbortError');
     expect((caught as Error).cause).toBe(error);
   });

@@ -61,6 +61,8 @@ const expectations: Record<string, Expectation> = {
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },
   'comparison/abortable-iterator.ts': { lines: [/abortable-iterator:/, /cancelable:/] },
+  'comparison/effect.ts': { lines: [/effect: .*Timeout/, /cancelable: TimeoutCancelation/] },
+  'comparison/abort-controller-x.ts': { lines: [/abort-controller-x: delay aborted/, /cancelable: step\(\) stopped/] },
 };
 
 function exampleFiles(): string[] {

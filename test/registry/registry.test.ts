@@ -6,6 +6,7 @@ import {
   ParentCancelation,
   type Clock,
 } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 
 /** A clock whose time only moves when the test says (timers are real: none fire in these tests). */
 function steppedClock(start = 1_000_000): Clock & { advance(ms: number): void } {
@@ -166,11 +167,21 @@ describe('leaving the live set', () => {
 
   it('a body that ignores cancellation is abandoned after the grace and unregisters', async () => {
     const registry = new OperationRegistry();
-    const scope = new Cancelable({ name: 'stubborn', register: registry, graceMs: 5 });
+    const clock = new ManualClock();
+    const scope = new Cancelable({ name: 'stubborn', register: registry, graceMs: 5, clock });
     let finish!: () => void;
     const stubborn = new Promise<void>((resolve) => (finish = resolve));
+    let settled = false;
     const run = scope.run(() => stubborn); // never looks at the signal
+    run.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     scope.cancel('stop');
+    await clock.advance(4);
+    expect(settled).toBe(false); // still within the grace: waited for
+    expect(registry.size).toBe(1);
+    await clock.advance(1);
     await expect(run).rejects.toBeInstanceOf(ManualCancelation);
     expect(registry.size).toBe(0);
     finish();

@@ -1,80 +1,77 @@
 /**
- * A deterministic clock for the sources tests: implements the library's `Clock`; `advance(ms)`
- * fires every timer that falls due, in due-time order, moving `now()` to each timer's time. Records
- * which timers were unref'd, so tests can check that polling never keeps the process alive.
+ * The sources tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable/testing) that
+ * keeps the names these tests use. `advance(ms)` fires every timer that falls due, in due-time order,
+ * synchronously (the toolkit's `advanceSync`); `tick(ms)` is `advance(ms)` then a few real event-loop
+ * turns. It also records which timers were unref'd (the toolkit's `unref` is a no-op), so tests can
+ * check that polling never keeps the process alive. Time starts at 1_700_000_000_000.
  */
 import type { Clock, TimerHandle } from '../../src/index.js';
+import { ManualClock as ToolkitClock } from '../../src/testing/index.js';
 import { settle } from '../harness/leaks.js';
 
-interface Timer {
-  readonly id: number;
+interface Pending {
   readonly at: number;
-  readonly run: () => void;
+  unrefed: boolean;
 }
 
 export class ManualClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  readonly #timers = new Map<number, Timer>();
-  readonly #unrefed = new Set<number>();
+  readonly #clock: ToolkitClock;
+  /** The pending timers' due times and unref state: the toolkit clock keeps neither visible. */
+  readonly #pending = new Map<TimerHandle, Pending>();
 
   constructor(start = 1_700_000_000_000) {
-    this.#now = start;
+    this.#clock = new ToolkitClock({ now: start });
   }
 
   now(): number {
-    return this.#now;
+    return this.#clock.now();
   }
 
   setTimeout<T>(callback: (arg: T) => void, ms: number, arg: T): TimerHandle {
-    const id = this.#nextId++;
-    this.#timers.set(id, { id, at: this.#now + Math.max(0, ms), run: () => callback(arg) });
-    return id;
+    const pending = this.#pending;
+    const handle = this.#clock.setTimeout(
+      (value: T) => {
+        pending.delete(handle);
+        callback(value);
+      },
+      ms,
+      arg,
+    );
+    pending.set(handle, { at: this.#clock.now() + (ms > 0 && Number.isFinite(ms) ? ms : 0), unrefed: false });
+    return handle;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle as number);
-    this.#unrefed.delete(handle as number);
+    this.#pending.delete(handle);
+    this.#clock.clearTimeout(handle);
   }
 
   unref(handle: TimerHandle): void {
-    if (this.#timers.has(handle as number)) this.#unrefed.add(handle as number);
+    const timer = this.#pending.get(handle);
+    if (timer !== undefined) timer.unrefed = true;
   }
 
   /** Timers armed and not yet fired or cleared. */
   get pending(): number {
-    return this.#timers.size;
+    return this.#clock.pendingTimers;
   }
 
   /** Pending timers that were not unref'd. */
   get refed(): number {
     let n = 0;
-    for (const id of this.#timers.keys()) if (!this.#unrefed.has(id)) n++;
+    for (const timer of this.#pending.values()) if (!timer.unrefed) n++;
     return n;
   }
 
   /** Delays of the pending timers, relative to now, ascending. */
   get delays(): number[] {
-    return [...this.#timers.values()].map((t) => t.at - this.#now).sort((a, b) => a - b);
+    const now = this.#clock.now();
+    return [...this.#pending.values()].map((timer) => timer.at - now).sort((a, b) => a - b);
   }
 
   /** Moves time forward by `ms`, firing due timers in order (synchronously). */
   advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      let next: Timer | undefined;
-      for (const timer of this.#timers.values()) {
-        if (timer.at <= end && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) {
-          next = timer;
-        }
-      }
-      if (next === undefined) break;
-      this.#timers.delete(next.id);
-      this.#unrefed.delete(next.id);
-      this.#now = Math.max(this.#now, next.at);
-      next.run();
-    }
-    this.#now = end;
+    this.#clock.advanceSync(ms);
   }
 
   /** `advance(ms)`, then lets promise reactions run. */

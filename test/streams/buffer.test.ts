@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cancelable, cancelableStream } from '../../src/index.js';
-import { counting, customIterator, flush, never, probe, stalling } from './helpers.js';
+import { ManualClock } from '../../src/testing/index.js';
+import { counting, customIterator, flush, never, probe, stalling, track } from './helpers.js';
 
 describe('bufferSize', () => {
   it('prefetches while the consumer works, and never more than bufferSize ahead', async () => {
@@ -100,11 +101,20 @@ describe('bufferSize', () => {
 
   it('break closes the source; a prefetch in flight does not block the exit beyond graceMs', async () => {
     const p = probe();
-    await new Cancelable({ graceMs: 20 }).run(async (scope) => {
-      // The source answers the first pull, then stalls forever: the prefetcher's pull hangs.
-      const source = customIterator(Infinity, p, () => never(), 1);
-      for await (const _ of cancelableStream(source, scope, { bufferSize: 2 })) break;
-    });
+    const clock = new ManualClock();
+    const run = track(
+      new Cancelable({ graceMs: 20, clock }).run(async (scope) => {
+        // The source answers the first pull, then stalls forever: the prefetcher's pull hangs.
+        const source = customIterator(Infinity, p, () => never(), 1);
+        for await (const _ of cancelableStream(source, scope, { bufferSize: 2 })) break;
+      }),
+    );
+    await clock.advance(19);
+    expect(run.settled).toBe(false); // the hanging return() is given the grace...
+    expect(p.returned).toBe(1);
+    await clock.advance(1);
+    expect(run.settled).toBe(true); // ...and no more
+    await run.promise;
     expect(p.returned).toBe(1);
   });
 

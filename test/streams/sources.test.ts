@@ -5,6 +5,7 @@
 import { Readable, PassThrough } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Cancelable, cancelableStream, channelNames, chunkedCancelableStream } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { flush, listen, rejection, track } from './helpers.js';
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -165,14 +166,23 @@ describe('Node Readable', () => {
 
   it('a stalled stream under a timeout: run() rejects in time and the stream is destroyed', async () => {
     const stream = new Readable({ objectMode: true, read() {} });
-    const scope = Cancelable.withTimeout(20);
-    const error = await rejection(
-      scope.run(async (scope) => {
-        for await (const _ of cancelableStream(stream, scope)) {
-          // never reached
-        }
-      }),
+    const clock = new ManualClock();
+    const scope = Cancelable.withTimeout(20, { clock });
+    const run = track(
+      rejection(
+        scope.run(async (scope) => {
+          for await (const _ of cancelableStream(stream, scope)) {
+            // never reached
+          }
+        }),
+      ),
     );
+    await clock.advance(19);
+    expect(run.settled).toBe(false);
+    expect(stream.destroyed).toBe(false);
+    await clock.advance(1);
+    expect(run.settled).toBe(true);
+    const error = await run.promise;
     expect(error).toBe(scope.cancelError);
     expect(stream.destroyed).toBe(true);
   });

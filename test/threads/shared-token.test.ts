@@ -11,6 +11,7 @@ import {
   TimeoutCancelation,
   TokenSource,
 } from '../../src/index.js';
+import { ManualClock, flushMicrotasks } from '../../src/testing/index.js';
 import { MAX_SHARED_MESSAGE_BYTES, SharedCancelationToken } from '../../src/threads/index.js';
 import { threadHolders } from '../../src/threads/keep-alive.js';
 import { expectCollected } from '../harness/leaks.js';
@@ -55,9 +56,10 @@ describe('SharedCancelationToken in one thread', () => {
 
   it('cancel() resolves after async callbacks; an unsubscribed callback never runs', async () => {
     const token = new SharedCancelationToken();
+    const clock = new ManualClock();
     const order: string[] = [];
     token.onCancel(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => clock.setTimeout(resolve, 5, undefined));
       order.push('async callback');
     });
     const off = token.onCancel(() => {
@@ -66,8 +68,12 @@ describe('SharedCancelationToken in one thread', () => {
     off();
     off();
     expect(token.listenerCount).toBe(1);
-    await token.cancel();
-    order.push('cancel resolved');
+    const cancelled = token.cancel().then(() => order.push('cancel resolved'));
+    await flushMicrotasks();
+    expect(clock.pendingTimers).toBe(1); // the callback is waiting...
+    expect(order).toEqual([]); // ...and so is cancel()
+    await clock.advance(5);
+    await cancelled;
     expect(order).toEqual(['async callback', 'cancel resolved']);
     expect(token.listenerCount).toBe(0);
   });

@@ -12,17 +12,17 @@ import {
   cancelableWithSignal,
   cancelableWithToken,
 } from '../../src/index.js';
+import { flushMicrotasks } from '../../src/testing/index.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Waits (real time, bounded) until `check()` holds. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > 5_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+/** Waits until `check()` holds, for at most `turns` event-loop turns (no timers: deterministic). */
+async function until(check: () => boolean, what: string, turns = 100): Promise<void> {
+  for (let turn = 0; !check(); turn++) {
+    if (turn >= turns) throw new Error(`${what} did not appear within ${turns} event-loop turns`);
+    await flushMicrotasks();
   }
 }
 
