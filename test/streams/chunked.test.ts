@@ -191,12 +191,12 @@ describe('maxWaitMs', () => {
     const stream = chunkedCancelableStream(source, scope, { chunkSize: 2, maxWaitMs: 50 });
     expect(await stream.next()).toEqual({ done: false, value: [0, 1] }); // full: no wait
     const pending = track(stream.next());
-    await clock.advance(1_000); // nothing arrived: nothing to flush
+    await clock.tick(1_000); // nothing arrived: nothing to flush
     expect(pending.settled).toBe(false);
     release({ done: false, value: 2 });
     await flush();
     expect(pending.settled).toBe(false);
-    await clock.advance(50);
+    await clock.tick(50);
     expect(await pending.promise).toEqual({ done: false, value: [2] });
     await stream.return();
     expect(clock.pending).toBe(0);
@@ -215,7 +215,7 @@ describe('maxWaitMs', () => {
     const first = track(stream.next());
     await flush();
     resolvers.shift()?.({ done: false, value: 1 });
-    await clock.advance(10);
+    await clock.tick(10);
     expect(await first.promise).toEqual({ done: false, value: [1] });
     // The pull in flight at the flush delivers while nobody waits: kept, not lost; nothing more is pulled.
     resolvers.shift()?.({ done: false, value: 2 });

@@ -1,27 +1,11 @@
 /** Helpers shared by the stream tests. */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Cancelable, Clock, TimerHandle } from '../../src/index.js';
+import type { Cancelable } from '../../src/index.js';
+
 import { settle } from '../harness/leaks.js';
 
-/** Collects what is published on a diagnostics channel until `stop()`. */
-export function listen<T = Record<string, unknown>>(name: string): { messages: T[]; stop: () => void } {
-  const messages: T[] = [];
-  const onMessage = (message: unknown): void => {
-    messages.push(message as T);
-  };
-  subscribe(name, onMessage);
-  return { messages, stop: () => void unsubscribe(name, onMessage) };
-}
-
-/** The promise's rejection reason (fails the test if it resolves). */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
+export { listen, rejection } from '../core/helpers.js';
+// `tick(ms)` fires due timers in order, letting promise reactions run before the first and after each.
+export { ManualClock } from '../core/manual-clock.js';
 
 /** Tracks whether a promise has settled, without ever leaving its rejection unhandled. */
 export function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
@@ -138,53 +122,4 @@ export function customIterator(
       return Promise.resolve().then(onReturn);
     },
   };
-}
-
-/** A deterministic clock (implements the library's `Clock`): `advance(ms)` fires due timers in order. */
-export class ManualClock implements Clock {
-  #now = 1_700_000_000_000;
-  #nextId = 1;
-  readonly #timers = new Map<number, { at: number; run: () => void }>();
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout<T>(callback: (arg: T) => void, ms: number, arg: T): TimerHandle {
-    const id = this.#nextId++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), run: () => callback(arg) });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle as number);
-  }
-
-  /** Timers armed and not yet fired or cleared. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves time forward, firing due timers in order, letting promise reactions run after each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.#now + ms;
-    await flush();
-    for (;;) {
-      let nextId: number | undefined;
-      let nextAt = Infinity;
-      for (const [id, timer] of this.#timers) {
-        if (timer.at <= end && timer.at < nextAt) {
-          nextAt = timer.at;
-          nextId = id;
-        }
-      }
-      if (nextId === undefined) break;
-      const timer = this.#timers.get(nextId) as { at: number; run: () => void };
-      this.#timers.delete(nextId);
-      this.#now = Math.max(this.#now, timer.at);
-      timer.run();
-      await flush();
-    }
-    this.#now = end;
-  }
 }
