@@ -115,13 +115,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
       this.#state = ENDED;
       this.#clearTimer();
       this.#chunk = [];
-      if (this.#waiting) {
-        this.#waiting = false;
-        const resolve = this.#resolve;
-        this.#resolve = noop;
-        this.#reject = noop;
-        resolve(doneResult);
-      }
+      if (this.#waiting) this.#resolveWaiting(doneResult);
       this.#settleQueue();
     }
     return this.#inner.return().then(returnDone);
@@ -188,11 +182,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
 
   #deliver(): void {
     this.#clearTimer();
-    this.#waiting = false;
-    const resolve = this.#resolve;
-    this.#resolve = noop;
-    this.#reject = noop;
-    resolve({ value: this.#takeChunk(), done: false });
+    this.#resolveWaiting({ value: this.#takeChunk(), done: false });
     const queue = this.#queue;
     if (queue !== undefined && queue.length > 0) {
       const waiter = queue.shift() as Deferred<T>;
@@ -208,11 +198,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
     }
     this.#state = ENDED;
     this.#clearTimer();
-    this.#waiting = false;
-    const resolve = this.#resolve;
-    this.#resolve = noop;
-    this.#reject = noop;
-    resolve(doneResult);
+    this.#resolveWaiting(doneResult);
     this.#settleQueue();
   }
 
@@ -231,12 +217,25 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
       return;
     }
     this.#state = ENDED;
+    this.#rejectWaiting(error);
+    this.#settleQueue();
+  }
+
+  /** Settles the `next()` waiting for a chunk (resolvers are released first: it settles once). */
+  #resolveWaiting(result: IteratorResult<T[], undefined>): void {
+    const resolve = this.#resolve;
     this.#waiting = false;
+    this.#resolve = noop;
+    this.#reject = noop;
+    resolve(result);
+  }
+
+  #rejectWaiting(error: unknown): void {
     const reject = this.#reject;
+    this.#waiting = false;
     this.#resolve = noop;
     this.#reject = noop;
     reject(error);
-    this.#settleQueue();
   }
 
   #cancelled(error: unknown): void {
@@ -244,12 +243,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
     this.#error = error;
     this.#clearTimer();
     this.#chunk = [];
-    const waiting = this.#waiting;
-    this.#waiting = false;
-    const reject = this.#reject;
-    this.#resolve = noop;
-    this.#reject = noop;
-    if (waiting) reject(error);
+    if (this.#waiting) this.#rejectWaiting(error);
     const queue = this.#queue;
     this.#queue = undefined;
     if (queue !== undefined) for (const waiter of queue) waiter.reject(error);
