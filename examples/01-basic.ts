@@ -2,7 +2,7 @@
  * 01 — Basic: a named scope that runs a body, reports progress and completes.
  * Run: npx tsx examples/01-basic.ts
  */
-import { Cancelable } from 'cancelable';
+import { Cancelable } from 'cancelable-ts';
 
 const scope = new Cancelable({ name: 'basic_example', metadata: { owner: 'examples' } })
   .onStart((ctx) => console.log(`Started '${ctx.name}' (${ctx.id.slice(0, 8)})`))

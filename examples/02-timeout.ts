@@ -3,7 +3,7 @@
  * context tells how and when.
  * Run: npx tsx examples/02-timeout.ts
  */
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 const scope = Cancelable.withTimeout(200, { name: 'timeout_example' });
 scope.onProgress((_id, message) => console.log(`  Progress: ${message}`));

@@ -3,7 +3,7 @@
  * cancels (a button, an endpoint, another task).
  * Run: npx tsx examples/03-manual-token.ts
  */
-import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable';
+import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable-ts';
 
 const token = new CancelationToken();
 

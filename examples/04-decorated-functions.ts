@@ -3,7 +3,7 @@
  * each call runs in its own scope, with its own timeout.
  * Run: npx tsx examples/04-decorated-functions.ts
  */
-import { Cancelable, cancelable, isCancelation } from 'cancelable';
+import { Cancelable, cancelable, isCancelation } from 'cancelable-ts';
 
 // The wrapped function gets its scope first; callers do not pass it.
 const slowOperation = cancelable({ timeout: 200, name: 'slow_operation' }, async (scope, ms: number) => {

@@ -3,7 +3,7 @@
  * and keeps its own reason and message.
  * Run: npx tsx examples/05-combined.ts   (press Ctrl+C to see the signal win instead)
  */
-import { Cancelable, CancelationToken, isCancelationError } from 'cancelable';
+import { Cancelable, CancelationToken, isCancelationError } from 'cancelable-ts';
 
 const token = new CancelationToken();
 const timeoutScope = Cancelable.withTimeout(2_000);

@@ -3,7 +3,7 @@
  * run() waits for it. A shield carries its own timeout, so it cannot hang forever.
  * Run: npx tsx examples/06-shielded-cleanup.ts
  */
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 const log = (message: string): void => console.log(`  [${String(Math.round(performance.now() - t0)).padStart(4)} ms] ${message}`);
 const t0 = performance.now();

@@ -3,7 +3,7 @@
  * anywhere in the process (an admin endpoint, a signal handler, the `cancelable` CLI).
  * Run: npx tsx examples/07-registry.ts
  */
-import { Cancelable, OperationRegistry, isCancelationError } from 'cancelable';
+import { Cancelable, OperationRegistry, isCancelationError } from 'cancelable-ts';
 
 const registry = OperationRegistry.default;
 

@@ -3,7 +3,7 @@
  * Run: npx tsx examples/08-with-timeout-helper.ts
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { TimeoutCancelation, withTimeout } from 'cancelable';
+import { TimeoutCancelation, withTimeout } from 'cancelable-ts';
 
 // Around a function: it gets the scope, so it can pass the signal on (the timer below is stopped too).
 const fast = await withTimeout(200, async (scope) => {

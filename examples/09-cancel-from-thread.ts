@@ -5,8 +5,8 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { Cancelable, ManualCancelation } from 'cancelable';
-import { SharedCancelationToken } from 'cancelable/worker';
+import { Cancelable, ManualCancelation } from 'cancelable-ts';
+import { SharedCancelationToken } from 'cancelable-ts/worker';
 
 const token = new SharedCancelationToken();
 const worker = new Worker(new URL('./workers/canceller.mjs', import.meta.url), {

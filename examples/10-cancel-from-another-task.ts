@@ -3,7 +3,7 @@
  * waits for the cancellation to be observed.
  * Run: npx tsx examples/10-cancel-from-another-task.ts
  */
-import { Cancelable, CancelationToken, isCancelationError } from 'cancelable';
+import { Cancelable, CancelationToken, isCancelationError } from 'cancelable-ts';
 
 const token = new CancelationToken();
 token.onCancel((error) => console.log(`  [token] cancelled: ${error.message}`));

@@ -3,7 +3,7 @@
  * scope when it turns true: a stop flag, a quota, a file that appears.
  * Run: npx tsx examples/11-conditions.ts
  */
-import { Cancelable, ConditionCancelation, ConditionSource } from 'cancelable';
+import { Cancelable, ConditionCancelation, ConditionSource } from 'cancelable-ts';
 
 // Custom business logic: a job controller whose stop flag is set by an API endpoint.
 class JobController {

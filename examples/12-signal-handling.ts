@@ -4,7 +4,7 @@
  * Run: npx tsx examples/12-signal-handling.ts   then press Ctrl+C
  * (It also stops by itself after 30 s, so it never hangs a script.)
  */
-import { Cancelable, SignalCancelation, TimeoutSource, isCancelationError } from 'cancelable';
+import { Cancelable, SignalCancelation, TimeoutSource, isCancelationError } from 'cancelable-ts';
 
 const app = Cancelable.withSignal('SIGINT', 'SIGTERM', { name: 'application' }).addSource(new TimeoutSource(30_000));
 

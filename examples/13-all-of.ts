@@ -3,7 +3,7 @@
  * 200 ms have passed AND we have 5 results"; any-of is the usual "first one wins".
  * Run: npx tsx examples/13-all-of.ts
  */
-import { AllOfSource, AnyOfSource, Cancelable, CancelationToken, TimeoutSource, isCancelationError } from 'cancelable';
+import { AllOfSource, AnyOfSource, Cancelable, CancelationToken, TimeoutSource, isCancelationError } from 'cancelable-ts';
 
 const enoughResults = new CancelationToken();
 const minimumTime = new TimeoutSource(200);

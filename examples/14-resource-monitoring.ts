@@ -3,7 +3,7 @@
  * can be replaced to watch something else, here the process's own heap against a budget.
  * Run: npx tsx examples/14-resource-monitoring.ts
  */
-import { Cancelable, ConditionCancelation, ResourceConditionSource, systemResourceSamplers } from 'cancelable';
+import { Cancelable, ConditionCancelation, ResourceConditionSource, systemResourceSamplers } from 'cancelable-ts';
 
 // 1. The system guard: thresholds this machine is far from, checked while the job runs.
 const memory = systemResourceSamplers.memoryPercent();

@@ -3,7 +3,7 @@
  * timeout and reach it with Cancelable.current() (no scope parameter to thread through).
  * Run: npx tsx examples/15-shared-context.ts
  */
-import { Cancelable, TimeoutCancelation, withCancelable } from 'cancelable';
+import { Cancelable, TimeoutCancelation, withCancelable } from 'cancelable-ts';
 
 const pipeline = Cancelable.withTimeout(1_000, { name: 'data_pipeline' }).onProgress((_id, message) =>
   console.log(`  progress: ${message}`),

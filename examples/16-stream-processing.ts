@@ -12,7 +12,7 @@ import {
   cancelableStream,
   chunkedCancelableStream,
   isCancelationError,
-} from 'cancelable';
+} from 'cancelable-ts';
 
 async function* dataSource(label: string, count: number, delayMs: number): AsyncGenerator<number> {
   try {

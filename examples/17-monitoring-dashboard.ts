@@ -3,7 +3,7 @@
  * running operations (redrawn in place on a terminal, printed as frames otherwise).
  * Run: npx tsx examples/17-monitoring-dashboard.ts
  */
-import { Cancelable, OperationRegistry, isCancelationError, type OperationContext } from 'cancelable';
+import { Cancelable, OperationRegistry, isCancelationError, type OperationContext } from 'cancelable-ts';
 
 const registry = new OperationRegistry({ historyLimit: 50 });
 const tty = process.stdout.isTTY === true;

@@ -3,7 +3,7 @@
  * CPU-bound loop in the worker sees the cancellation through shared memory, without yielding.
  * Run: npx tsx examples/18-worker-threads.ts
  */
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 const crunch = new URL('./workers/crunch.mjs', import.meta.url);
 

@@ -1,11 +1,11 @@
 /**
  * 19 — LLM streaming: a simulated model streams its answer (jitter, bursts, stalls); the answer can
  * be paused by the user (a token) or by the model itself (a marker in the text), and resumed from
- * where it stopped. Offline: simulateStream from cancelable/testing stands in for the model.
+ * where it stopped. Offline: simulateStream from cancelable-ts/testing stands in for the model.
  * Run: npx tsx examples/19-llm-streaming.ts
  */
-import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable';
-import { simulateStream } from 'cancelable/testing';
+import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable-ts';
+import { simulateStream } from 'cancelable-ts/testing';
 
 const ANSWER =
   'Early mechanical computers, such as the difference engine, computed tables by machinery. !!CANCEL ' +

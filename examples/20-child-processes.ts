@@ -3,7 +3,7 @@
  * the scope is cancelled; scope.fork() links a Node child's own scope to the parent's.
  * Run: npx tsx examples/20-child-processes.ts
  */
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 // 1. spawn: a command that finishes, then one that runs too long.
 const { code, stdout } = await Cancelable.withTimeout(5_000).run((scope) =>

@@ -1,7 +1,7 @@
 /**
  * Checks every TypeScript code block of README.md and docs/*.md: each ```ts block is type-checked as
- * a module of its own (strict, like the project), with 'cancelable', 'cancelable/worker',
- * 'cancelable/process' and 'cancelable/testing' resolved to the sources, so the docs cannot drift
+ * a module of its own (strict, like the project), with 'cancelable-ts' and its subpaths
+ * resolved to the sources (tsconfig.json's paths), so the docs cannot drift
  * from the API.
  *
  *   npx tsx scripts/check-docs.ts            check all
@@ -11,7 +11,7 @@
  * fence, which is checked with the block but not shown:
  *
  *   <!-- check:prelude
- *   import { Cancelable } from 'cancelable';
+ *   import { Cancelable } from 'cancelable-ts';
  *   declare const scope: Cancelable;
  *   declare function processItem(item: unknown): Promise<void>;
  *   -->
@@ -122,12 +122,6 @@ function compilerOptions(): ts.CompilerOptions {
     // Snippets declare things to show them; unused names are fine in docs.
     noUnusedLocals: false,
     noUnusedParameters: false,
-    paths: {
-      cancelable: [join(root, 'src/index.ts')],
-      'cancelable/testing': [join(root, 'src/testing/index.ts')],
-      'cancelable/worker': [join(root, 'src/threads/index.ts')],
-      'cancelable/process': [join(root, 'src/processes/index.ts')],
-    },
   };
 }
 

@@ -1,6 +1,6 @@
 // In-process cancellation latency: from scope.cancel() to the body's rejection being observed
 // (a pending scope.sleep). SPEC §9: p99 under 50 µs.
-import { Cancelable } from 'cancelable';
+import { Cancelable } from 'cancelable-ts';
 import { now, percentile, quick, report } from '../lib.mjs';
 
 const samples = [];

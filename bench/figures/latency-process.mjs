@@ -1,7 +1,7 @@
 // Cross-process cancellation latency (scope.fork -> Cancelable.fromParentProcess), against the built
 // package: parent scope.cancel() -> the child's pending await rejects. SPEC §9: p99 under 5 ms.
 import { fileURLToPath } from "node:url";
-import { Cancelable } from "cancelable";
+import { Cancelable } from "cancelable-ts";
 const args = process.argv.slice(2);
 if (args[0] === "--child") {
   const onPing = (message) => {

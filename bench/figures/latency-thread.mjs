@@ -4,8 +4,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { Cancelable } from "cancelable";
-import { SharedCancelationToken } from "cancelable/worker";
+import { Cancelable } from "cancelable-ts";
+import { SharedCancelationToken } from "cancelable-ts/worker";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const samplesIndex = args.indexOf("--samples");
@@ -16,8 +16,8 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const requireHere = createRequire(workerData.root + '/package.json');
-const { Cancelable } = requireHere('cancelable');
-const { SharedCancelationToken } = requireHere('cancelable/worker');
+const { Cancelable } = requireHere('cancelable-ts');
+const { SharedCancelationToken } = requireHere('cancelable-ts/worker');
 const stamps = workerData.stamps;
 const never = new Promise(() => {});
 parentPort.on('message', (message) => {

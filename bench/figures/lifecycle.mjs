@@ -3,7 +3,7 @@
 // listener; withTimeout <= 1.5x setTimeout + clearTimeout + try/finally.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Cancelable, CancelationToken } from 'cancelable';
+import { Cancelable, CancelationToken } from 'cancelable-ts';
 import { run as effectionRun } from 'effection';
 import pTimeout from 'p-timeout';
 import { quick, report, timeInterleaved } from '../lib.mjs';

@@ -1,7 +1,7 @@
 // Memory and propagation: bytes per running idle scope; what 1,000,000 scopes run under one
 // long-lived parent leave after GC (beside AbortSignal.any); cancelling a parent with 100,000
 // children; a 10,000-deep chain. SPEC §9: < 500 B per idle scope; nothing retained; < 100 ms.
-import { Cancelable } from 'cancelable';
+import { Cancelable } from 'cancelable-ts';
 import { heapAfterGC, now, quick, report } from '../lib.mjs';
 
 const rows = [];

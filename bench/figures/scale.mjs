@@ -1,5 +1,5 @@
 // Scale: 100,000 concurrent timeout scopes — memory, time to start them, time to settle them.
-import { Cancelable } from 'cancelable';
+import { Cancelable } from 'cancelable-ts';
 import { heapAfterGC, now, quick, report } from '../lib.mjs';
 
 const n = quick ? 10_000 : 100_000;

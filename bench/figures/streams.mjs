@@ -3,7 +3,7 @@
 // a running scope, against the built package. SPEC §9: <= 1.15x a raw for await.
 import { abortableSource } from "abortable-iterator";
 import { do_not_optimize, measure } from "mitata";
-import { Cancelable, cancelableStream, chunkedCancelableStream } from "cancelable";
+import { Cancelable, cancelableStream, chunkedCancelableStream } from "cancelable-ts";
 const args = process.argv.slice(2);
 function option(name, fallback) {
   const index = args.indexOf(`--${name}`);

@@ -4,7 +4,7 @@
  * Run: npx tsx examples/comparison/abort-controller-x.ts
  */
 import { delay, isAbortError } from 'abort-controller-x';
-import { Cancelable, isCancelation } from 'cancelable';
+import { Cancelable, isCancelation } from 'cancelable-ts';
 
 const controller = new AbortController();
 const timer = setTimeout(() => controller.abort(), 100);

@@ -4,7 +4,7 @@
  * Run: npx tsx examples/comparison/abort-signal.ts
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 const elapsed = (start: number): string => `${Math.round(performance.now() - start)} ms`;
 

@@ -4,7 +4,7 @@
  * Run: npx tsx examples/comparison/abortable-iterator.ts
  */
 import { abortableSource } from 'abortable-iterator';
-import { Cancelable, isCancelation } from 'cancelable';
+import { Cancelable, isCancelation } from 'cancelable-ts';
 
 async function* ticks(label: string): AsyncGenerator<number> {
   try {

@@ -4,7 +4,7 @@
  * Run: npx tsx examples/comparison/effect.ts
  */
 import { Duration, Effect } from 'effect';
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 const job = Effect.sleep(Duration.seconds(1)).pipe(Effect.as('done'));
 const program = job.pipe(Effect.timeout(Duration.millis(100)));

@@ -5,7 +5,7 @@
  * Run: npx tsx examples/comparison/effection.ts
  */
 import { type Operation, race, run, sleep } from 'effection';
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 
 // Effection: race the job against a timer; the loser is halted and its finally runs.
 function* job(): Operation<string> {

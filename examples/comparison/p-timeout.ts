@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import pTimeout, { TimeoutError } from 'p-timeout';
-import { TimeoutCancelation, withTimeout } from 'cancelable';
+import { TimeoutCancelation, withTimeout } from 'cancelable-ts';
 
 let workFinished = 0;
 async function work(signal?: AbortSignal): Promise<string> {

@@ -1,6 +1,6 @@
 // Worker of examples/18-worker-threads.ts: a CPU-bound loop that never awaits. It still sees a
 // cancellation at once: the shared token is read from shared memory.
-import { workerMain } from 'cancelable/worker';
+import { workerMain } from 'cancelable-ts/worker';
 
 void workerMain(async (_scope, data, { token }) => {
   let primes = 0;

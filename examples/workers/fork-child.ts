@@ -3,7 +3,7 @@
  * cancelled with the parent's reason and message (or when the parent dies). Its run() value is the
  * parent's fork() result.
  */
-import { Cancelable, isCancelationError } from 'cancelable';
+import { Cancelable, isCancelationError } from 'cancelable-ts';
 
 const files = Number(process.argv[2] ?? '5');
 try {

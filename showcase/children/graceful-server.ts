@@ -3,7 +3,7 @@
  * shield (the cleanup is not cut short by the very signal that started it) and exits 0.
  * Run by showcase/steps/03-ctrl-c.ts with `node --import tsx`; it prints one line per event.
  */
-import { Cancelable, SignalCancelation } from 'cancelable';
+import { Cancelable, SignalCancelation } from 'cancelable-ts';
 
 let served = 0;
 try {

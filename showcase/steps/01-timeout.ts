@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Cancelable, DEFAULT_GRACE_MS, TimeoutCancelation } from 'cancelable';
+import { Cancelable, DEFAULT_GRACE_MS, TimeoutCancelation } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { explain, ok, say, since } from '../ui.js';
 

@@ -1,4 +1,4 @@
-import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable';
+import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { ProgressBar, fractionOf, ok, say } from '../ui.js';
 

@@ -1,4 +1,4 @@
-import { Cancelable, ConditionCancelation } from 'cancelable';
+import { Cancelable, ConditionCancelation } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { ok, say } from '../ui.js';
 

@@ -5,7 +5,7 @@ import {
   SignalSource,
   TimeoutSource,
   isCancelationError,
-} from 'cancelable';
+} from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { explain, ok, say, since } from '../ui.js';
 import { performance } from 'node:perf_hooks';

@@ -1,4 +1,4 @@
-import { Cancelable, ParentCancelation, isCancelationError } from 'cancelable';
+import { Cancelable, ParentCancelation, isCancelationError } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { dim, green, ok, say, yellow } from '../ui.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { explain, ok, say, since } from '../ui.js';
 

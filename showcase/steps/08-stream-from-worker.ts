@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { Cancelable, ManualCancelation } from 'cancelable';
-import { SharedCancelationToken } from 'cancelable/worker';
+import { Cancelable, ManualCancelation } from 'cancelable-ts';
+import { SharedCancelationToken } from 'cancelable-ts/worker';
 import type { Step } from '../step.js';
 import { explain, ok, say, since } from '../ui.js';
 

@@ -1,4 +1,4 @@
-import { Cancelable, TimeoutCancelation, chunkedCancelableStream } from 'cancelable';
+import { Cancelable, TimeoutCancelation, chunkedCancelableStream } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { ProgressBar, fractionOf, ok } from '../ui.js';
 

@@ -1,4 +1,4 @@
-import { Cancelable, OperationRegistry, isCancelationError } from 'cancelable';
+import { Cancelable, OperationRegistry, isCancelationError } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { dim, ok, say } from '../ui.js';
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { Cancelable, TimeoutCancelation } from 'cancelable';
+import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
 import type { Step } from '../step.js';
 import { dim, ok, say, since } from '../ui.js';
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable';
-import { simulateStream } from 'cancelable/testing';
+import { Cancelable, CancelationToken, ManualCancelation } from 'cancelable-ts';
+import { simulateStream } from 'cancelable-ts/testing';
 import type { Step } from '../step.js';
 import { StreamedText, dim, ok, since } from '../ui.js';
 

@@ -99,6 +99,33 @@ export const channels = {
   abandoned: diagnosticsChannel.channel(channelNames.abandoned),
 } as const;
 
+/**
+ * The `TracingChannel` around every `run()` (`tracing:cancelable.run:start|end|asyncStart|asyncEnd|error`),
+ * the convention undici and Fastify follow and APMs consume: a subscriber's `bindStore` on `start`
+ * makes its store (a span's context) current for the whole run, the body included. The context object
+ * is a {@link RunTraceContext}. Nothing is published, and nothing allocated, while nobody subscribes.
+ * @example
+ * ```ts
+ * import diagnosticsChannel from 'node:diagnostics_channel';
+ * const run = diagnosticsChannel.tracingChannel('cancelable.run');
+ * run.subscribe({
+ *   start: ({ scope }) => console.log('start', scope.name),
+ *   asyncEnd: ({ scope, error }) => console.log('end', scope.status, error),
+ *   end() {}, asyncStart() {}, error() {},
+ * });
+ * ```
+ */
+export const runTracing = diagnosticsChannel.tracingChannel<unknown, RunTraceContext>('cancelable.run');
+
+/** The context object of the `tracing:cancelable.run` channels: the scope, then its outcome. */
+export interface RunTraceContext {
+  readonly scope: Cancelable;
+  /** `run()`'s value, once it resolved. */
+  result?: unknown;
+  /** `run()`'s rejection (the cancellation error or the failure), once it rejected. */
+  error?: unknown;
+}
+
 /** Payload of `cancelable:start`: a scope started (its sources are active; the body is about to run). */
 export interface StartDiagnostic {
   readonly scope: Cancelable;

@@ -1,4 +1,4 @@
-import { CancelationReason, isCancelationReason } from './reasons.js';
+import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
 import { describeValue } from './validate.js';
 
 const brand = Symbol.for('cancelable.CancelationError');
@@ -29,7 +29,7 @@ export class CancelationError extends Error {
 
   constructor(reason: CancelationReason, message?: string, options?: CancelationErrorOptions) {
     if (!isCancelationReason(reason)) {
-      throw new TypeError(`reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+      throw new TypeError(`reason must be one of ${reasonList}; got ${describeValue(reason)}`);
     }
     super(message ?? `Operation cancelled (${reason})`);
     this.reason = reason;
@@ -118,6 +118,19 @@ export class ParentCancelation extends CancelationError {
 }
 
 /**
+ * The HTTP client went away before the response ended (the connection closed, or the request body was
+ * cut). Not an error of the server: nothing is written back, and it is logged as 499.
+ */
+export class DisconnectCancelation extends CancelationError {
+  constructor(message?: string, options?: CancelationErrorOptions) {
+    super(CancelationReason.Disconnect, message ?? 'The client disconnected', options);
+  }
+  override get name(): string {
+    return 'DisconnectCancelation';
+  }
+}
+
+/**
  * Everything needed to build a cancellation error: what sources hand to a scope when they fire.
  * Reason-specific fields are read only for their reason.
  */
@@ -148,6 +161,8 @@ export function createCancelationError(init: CancelationInit, operationId?: stri
         parentId: init.parentId,
         parentReason: init.parentReason,
       });
+    case 'disconnect':
+      return new DisconnectCancelation(init.message, options);
     default:
       return new ManualCancelation(init.message, options);
   }

@@ -12,6 +12,7 @@ export type { CancelArgument, CancelCallback } from './token.js';
 export {
   CancelationError,
   ConditionCancelation,
+  DisconnectCancelation,
   ManualCancelation,
   ParentCancelation,
   SignalCancelation,
@@ -23,10 +24,10 @@ export type { CancelationErrorOptions, CancelationInit } from './errors.js';
 export { CancelationReason, OperationStatus } from './reasons.js';
 export type { OperationContext, ProgressReport } from './context.js';
 export { CancelationSource } from './source.js';
-export type { CancelationSourceOptions } from './source.js';
+export type { CancelationSourceOptions, TriggerArgument } from './source.js';
 export { getDefaultClock, setDefaultClock, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export { channelNames, getLogger, setLogger, subscribeDiagnostics } from './diagnostics.js';
+export { channelNames, getLogger, runTracing, setLogger, subscribeDiagnostics } from './diagnostics.js';
 export type {
   AbandonedDiagnostic,
   CallbackErrorDiagnostic,
@@ -36,6 +37,7 @@ export type {
   LogLevel,
   Logger,
   ProgressDiagnostic,
+  RunTraceContext,
   SourceErrorDiagnostic,
   StartDiagnostic,
 } from './diagnostics.js';

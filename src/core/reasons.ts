@@ -2,7 +2,8 @@
  * Why a scope was cancelled.
  *
  * `timeout` (a timeout or deadline), `manual` (`cancel()` or a token), `signal` (an OS signal),
- * `condition` (a polled predicate) or `parent` (an enclosing scope was cancelled or ended).
+ * `condition` (a polled predicate), `parent` (an enclosing scope was cancelled or ended) or
+ * `disconnect` (the HTTP client went away).
  */
 export const CancelationReason = {
   Timeout: 'timeout',
@@ -10,6 +11,7 @@ export const CancelationReason = {
   Signal: 'signal',
   Condition: 'condition',
   Parent: 'parent',
+  Disconnect: 'disconnect',
 } as const;
 
 /** One of the values of {@link CancelationReason}. */
@@ -30,6 +32,9 @@ export const OperationStatus = {
 export type OperationStatus = (typeof OperationStatus)[keyof typeof OperationStatus];
 
 const reasons: ReadonlySet<string> = new Set(Object.values(CancelationReason));
+
+/** The reasons, listed for error messages: `timeout, manual, signal, condition, parent, disconnect`. */
+export const reasonList: string = [...reasons].join(', ');
 
 /** Whether `value` is a valid {@link CancelationReason}. */
 export function isCancelationReason(value: unknown): value is CancelationReason {

@@ -25,7 +25,7 @@ export function installDefaultRegistry(registry: ScopeObserver): void {
 export function defaultRegistry(): ScopeObserver {
   const registry = runtime.slots.get(defaultKey) as ScopeObserver | undefined;
   if (registry === undefined) {
-    throw new Error("register: true needs the default OperationRegistry; import it from 'cancelable'");
+    throw new Error("register: true needs the default OperationRegistry; import it from 'cancelable-ts'");
   }
   return registry;
 }

@@ -1,7 +1,7 @@
 import { getDefaultClock, isClock, type Clock, type TimerHandle } from './clock.js';
 import { nextId } from './ids.js';
 import type { OperationContext, ProgressReport } from './context.js';
-import { channels, log, reportCallbackError, reportSourceError, type Logger } from './diagnostics.js';
+import { channels, log, reportCallbackError, reportSourceError, runTracing, type Logger } from './diagnostics.js';
 import {
   causeChainIncludes,
   createCancelationError,
@@ -551,7 +551,15 @@ export class Cancelable implements SourceTarget {
   run<T>(body: (scope: this) => T | PromiseLike<T>): Promise<T> {
     checkFunction('body', body);
     this.#checkStartable('run');
-    const promise = new Promise(capture) as Promise<T>;
+    if (runTracing.hasSubscribers) {
+      // An APM's bindStore(start) makes its context current for the whole run, the body included.
+      return runTracing.tracePromise(this.#start, { scope: this }, this, body) as Promise<T>;
+    }
+    return this.#start(body) as Promise<T>;
+  }
+
+  #start(body: (scope: this) => unknown): Promise<unknown> {
+    const promise = new Promise(capture);
     this.#resolve = capturedResolve;
     this.#reject = capturedReject;
     // Don't let the module keep the last run's promise (and through it, its scope) alive.

@@ -1,7 +1,8 @@
 import { getDefaultClock, type Clock } from './clock.js';
 import { reportSourceError, type Reportable } from './diagnostics.js';
 import type { CancelationInit } from './errors.js';
-import { CancelationReason, isCancelationReason } from './reasons.js';
+import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
+import { parseCancelArgument, type CancelArgument } from './token.js';
 import { checkOptions, describeValue } from './validate.js';
 
 /** @internal Starts one activation of a source for a target; returns state handed back to deactivate. */
@@ -33,10 +34,18 @@ export interface CancelationSourceOptions {
 }
 
 /**
+ * What a custom source's `trigger` takes: a message (the source's own reason), or a reason and a
+ * message, for sources that relay a cancellation decided elsewhere (another process, machine or
+ * service) with the reason it was given there.
+ */
+export type TriggerArgument = CancelArgument;
+
+/**
  * Something that can cancel a scope: a timeout, a token, an OS signal, a condition... Subclass it to
  * write your own: implement {@link CancelationSource.start} (take what you need, call `trigger` when
  * the scope must be cancelled) and {@link CancelationSource.stop} (idempotent; release everything
- * `start` took).
+ * `start` took). `trigger(message)` cancels with the source's reason; `trigger({ reason, message })`
+ * with the one given.
  *
  * A custom source serves one scope at a time; the built-in sources can serve many at once.
  *
@@ -59,13 +68,13 @@ export abstract class CancelationSource {
   readonly reason: CancelationReason;
   #name: string | undefined;
   #target: SourceTarget | undefined;
-  #trigger: ((message?: string) => void) | undefined;
+  #trigger: ((argument?: TriggerArgument) => void) | undefined;
 
   constructor(options?: CancelationSourceOptions) {
     checkOptions('options', options);
     const reason = options?.reason === undefined ? CancelationReason.Manual : options.reason;
     if (!isCancelationReason(reason)) {
-      throw new TypeError(`options.reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+      throw new TypeError(`options.reason must be one of ${reasonList}; got ${describeValue(reason)}`);
     }
     if (options?.name !== undefined && typeof options.name !== 'string') {
       throw new TypeError(`options.name must be a string, got ${describeValue(options.name)}`);
@@ -85,10 +94,10 @@ export abstract class CancelationSource {
   }
 
   /**
-   * Begins watching. Call `trigger(message?)` to cancel the scope with this source's reason. May be
-   * called again after {@link CancelationSource.stop}.
+   * Begins watching. Call `trigger(message?)` to cancel the scope with this source's reason (or
+   * `trigger({ reason, message })` with another). May be called again after {@link CancelationSource.stop}.
    */
-  abstract start(trigger: (message?: string) => void): void;
+  abstract start(trigger: (argument?: TriggerArgument) => void): void;
 
   /** Stops watching and releases everything `start` took. Must be idempotent. */
   abstract stop(): void;
@@ -106,8 +115,8 @@ export abstract class CancelationSource {
       );
     }
     this.#target = target;
-    const trigger = (message?: string): void => {
-      if (this.#target === target) target[kFire](this.#initFor(message), this);
+    const trigger = (argument?: TriggerArgument): void => {
+      if (this.#target === target) target[kFire](this.#triggerInit(target, argument), this);
     };
     this.#trigger = trigger;
     try {
@@ -137,8 +146,8 @@ export abstract class CancelationSource {
   }
 
   /** Cancels the scope this source is started for (a no-op when it is not started). */
-  protected trigger(message?: string): void {
-    this.#trigger?.(message);
+  protected trigger(argument?: TriggerArgument): void {
+    this.#trigger?.(argument);
   }
 
   /** The error fields this source fires with; override to add reason-specific ones. */
@@ -146,8 +155,22 @@ export abstract class CancelationSource {
     return { reason: this.reason, message };
   }
 
-  #initFor(message: string | undefined): CancelationInit {
-    return this.initFor(message);
+  /**
+   * What `trigger(argument)` fires with: the source's own fields, unless another valid reason is given.
+   * A trigger must cancel whatever it is handed (it often runs in an event handler, where a throw would
+   * be uncaught): a malformed argument is reported on `cancelable:source-error` (phase `trigger`) and
+   * the source's own reason and message are used.
+   */
+  #triggerInit(target: SourceTarget, argument: unknown): CancelationInit {
+    if (argument === undefined || typeof argument === 'string') return this.initFor(argument);
+    try {
+      const { reason, message } = parseCancelArgument(argument as CancelArgument, 'trigger argument');
+      if ((argument as { reason?: unknown }).reason === undefined || reason === this.reason) return this.initFor(message);
+      return { reason, message };
+    } catch (error) {
+      reportSourceError(target.reportable, this, 'trigger', error);
+      return this.initFor(undefined);
+    }
   }
 }
 
@@ -175,7 +198,7 @@ export abstract class MultiSource extends CancelationSource {
     this.deactivate(state);
   }
 
-  /** Starts the source outside a scope: `trigger` is called when it fires. */
+  /** Starts the source outside a scope: `trigger(message)` is called when it fires. */
   start(trigger: (message?: string) => void): void {
     this.stop();
     const target: SourceTarget = {

@@ -1,7 +1,7 @@
 import { nextId } from './ids.js';
 import { reportCallbackError } from './diagnostics.js';
 import { createCancelationError, type CancelationError } from './errors.js';
-import { CancelationReason, isCancelationReason } from './reasons.js';
+import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
 import { describeValue } from './validate.js';
 
 /** What `cancel()` takes: a message, or a reason and a message. */
@@ -22,7 +22,7 @@ export function parseCancelArgument(
   }
   const { reason = CancelationReason.Manual, message } = argument;
   if (!isCancelationReason(reason)) {
-    throw new TypeError(`${name}.reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+    throw new TypeError(`${name}.reason must be one of ${reasonList}; got ${describeValue(reason)}`);
   }
   if (message !== undefined && typeof message !== 'string') {
     throw new TypeError(`${name}.message must be a string, got ${describeValue(message)}`);

@@ -1,5 +1,5 @@
 /**
- * `cancelable/process`: child processes tied to scopes (`scope.spawn`, `scope.fork`,
+ * `cancelable-ts/process`: child processes tied to scopes (`scope.spawn`, `scope.fork`,
  * `Cancelable.fromParentProcess`) and the control endpoint that lets another process list and cancel
  * operations (`registry.listen()`, {@link ControlClient}, the `cancelable` CLI).
  *

@@ -1,5 +1,5 @@
 /**
- * cancelable/testing — tools to test code that cancels: a clock the library runs on, a recording
+ * cancelable-ts/testing — tools to test code that cancels: a clock the library runs on, a recording
  * token, an event recorder, slow and LLM-like streams, timing assertions and scenarios.
  *
  * @packageDocumentation

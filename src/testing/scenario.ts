@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
 import type { OperationContext } from '../core/context.js';
-import { isCancelationReason, OperationStatus, type CancelationReason } from '../core/reasons.js';
+import { isCancelationReason, OperationStatus, reasonList, type CancelationReason } from '../core/reasons.js';
 import { Cancelable, type CancelableOptions } from '../core/scope.js';
 import { parseCancelArgument, type CancelArgument } from '../core/token.js';
 import { checkDuration, checkFunction, checkOptionalString, checkOptions, describeValue } from '../core/validate.js';
@@ -152,7 +152,7 @@ export class CancelationScenario {
   /** Outcome: a cancellation with this reason was requested (the context's `cancelReason`). */
   addCancelReasonCheck(reason: CancelationReason): this {
     if (!isCancelationReason(reason)) {
-      throw new TypeError(`reason must be one of timeout, manual, signal, condition, parent; got ${describeValue(reason)}`);
+      throw new TypeError(`reason must be one of ${reasonList}; got ${describeValue(reason)}`);
     }
     this.#expectations.push({ kind: 'reason', reason });
     return this;

@@ -1,5 +1,5 @@
 /**
- * `cancelable/worker`: cancellation across worker threads.
+ * `cancelable-ts/worker`: cancellation across worker threads.
  *
  * - {@link SharedCancelationToken}: a token in shared memory, cancelled from any thread, seen by all.
  * - {@link workerMain}: the entry point of a worker file run by `scope.runInWorker(file, options)`.

@@ -93,8 +93,8 @@ const wakeSlot = I_WAKE + wakeBit;
  * @example
  * ```ts
  * import { Worker } from 'node:worker_threads';
- * import { Cancelable } from 'cancelable';
- * import { SharedCancelationToken } from 'cancelable/worker';
+ * import { Cancelable } from 'cancelable-ts';
+ * import { SharedCancelationToken } from 'cancelable-ts/worker';
  *
  * const token = new SharedCancelationToken();
  * const worker = new Worker(new URL('./canceller.js', import.meta.url), { workerData: token.buffer });

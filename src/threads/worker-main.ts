@@ -39,7 +39,7 @@ let started = false;
  * @example
  * ```ts
  * // crunch.worker.ts (compiled to crunch.worker.js)
- * import { workerMain } from 'cancelable/worker';
+ * import { workerMain } from 'cancelable-ts/worker';
  *
  * void workerMain(async (scope, data: { n: number }, { token }) => {
  *   let sum = 0;

@@ -160,6 +160,45 @@ describe('the start/stop contract', () => {
   });
 });
 
+describe('trigger({ reason, message })', () => {
+  /** Relays a cancellation decided elsewhere, with the reason it was given there. */
+  class RelaySource extends CancelationSource {
+    fire: ((argument?: string | { reason?: CancelationInit['reason']; message?: string }) => void) | undefined;
+    start(trigger: NonNullable<RelaySource['fire']>): void {
+      this.fire = trigger;
+    }
+    stop(): void {
+      this.fire = undefined;
+    }
+  }
+
+  it('cancels with the reason given, not the source reason', async () => {
+    const source = new RelaySource();
+    const run = new Cancelable({ sources: [source] }).run((s) => s.sleep(10_000));
+    source.fire?.({ reason: 'timeout', message: 'budget spent elsewhere' });
+    const error = await rejection(run);
+    expect(error).toMatchObject({ name: 'TimeoutCancelation', reason: 'timeout', message: 'budget spent elsewhere' });
+  });
+
+  it("without a reason, it is the source's own (and its message)", async () => {
+    const source = new RelaySource();
+    const run = new Cancelable({ sources: [source] }).run((s) => s.sleep(10_000));
+    source.fire?.({ message: 'stop' });
+    expect(await rejection(run)).toMatchObject({ name: 'ManualCancelation', message: 'stop' });
+  });
+
+  it('a bad reason still cancels, with the source reason, and is reported (a trigger never throws)', async () => {
+    const source = new RelaySource();
+    const scope = new Cancelable({ sources: [source] });
+    const run = scope.run((s) => s.sleep(10_000));
+    expect(() => source.fire?.({ reason: 'nope' as never, message: 'x' })).not.toThrow();
+    expect(await rejection(run)).toMatchObject({ name: 'ManualCancelation' });
+    expect(sourceErrors.messages).toHaveLength(1);
+    expect(sourceErrors.messages[0]).toMatchObject({ phase: 'trigger', source });
+    expect(String((sourceErrors.messages[0]!.error as Error).message)).toMatch(/trigger argument\.reason must be one of .*disconnect; got "nope"/);
+  });
+});
+
 describe('failing sources', () => {
   it("a source whose start throws: run() fails with that error, the body never runs, earlier sources stop", async () => {
     const boom = new Error('cannot watch');

@@ -12,6 +12,7 @@ import {
   CancelationToken,
   ConditionCancelation,
   DeadlineSource,
+  DisconnectCancelation,
   isCancelation,
   isCancelationError,
   ManualCancelation,
@@ -31,6 +32,7 @@ describe('error classes', () => {
     [new SignalCancelation(undefined, { signal: 'SIGINT' }), 'SignalCancelation', 'signal', 'Received signal SIGINT'],
     [new ConditionCancelation(undefined, { conditionName: 'disk' }), 'ConditionCancelation', 'condition', "Condition 'disk' met"],
     [new ParentCancelation(), 'ParentCancelation', 'parent', 'Parent operation was cancelled'],
+    [new DisconnectCancelation(), 'DisconnectCancelation', 'disconnect', 'The client disconnected'],
   ];
 
   it.each(cases)('%s: name, reason, default message, Error semantics', (error, name, reason, message) => {
@@ -119,6 +121,18 @@ describe('each reason raises its class from a real scope', () => {
       }),
     );
     expect(conditionError).toBeInstanceOf(ConditionCancelation);
+  });
+
+  it('disconnect -> DisconnectCancelation, from cancel() and from a token', async () => {
+    const scope = new Cancelable();
+    const run = scope.run((s) => s.sleep(10_000));
+    scope.cancel({ reason: 'disconnect', message: 'client went away' });
+    const error = await rejection(run);
+    expect(error).toBeInstanceOf(DisconnectCancelation);
+    expect(error).toMatchObject({ reason: 'disconnect', message: 'client went away', operationId: scope.id });
+    const token = new CancelationToken();
+    token.cancelSync({ reason: 'disconnect' });
+    expect(token.error).toBeInstanceOf(DisconnectCancelation);
   });
 
   it('parent -> ParentCancelation with parentId, parentReason and the parent error as cause', async () => {

@@ -1,5 +1,5 @@
 /**
- * The core tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable/testing) that keeps
+ * The core tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable-ts/testing) that keeps
  * the names these tests use. `advance(ms)` fires every timer that falls due, in due-time order (ties in
  * arming order), synchronously (the toolkit's `advanceSync`); `tick(ms)` lets promise reactions run
  * before the first timer and after each one, as a real event loop would (the toolkit's `advance`).

@@ -46,7 +46,7 @@ test('a wrong block is reported at its Markdown line', () => {
   const file = join(dir, 'bad.md');
   writeFileSync(
     file,
-    ['# Bad', '', '```ts', "import { Cancelable } from 'cancelable';", "const n: number = 'x';", 'Cancelable.nope();', '```', ''].join('\n'),
+    ['# Bad', '', '```ts', "import { Cancelable } from 'cancelable-ts';", "const n: number = 'x';", 'Cancelable.nope();', '```', ''].join('\n'),
   );
   const report = checkDocs([file]);
   expect(report.checked).toBe(1);
@@ -61,7 +61,7 @@ test('a hidden prelude is checked with its block, and its own errors point at it
   const lines = [
     '# Prelude', // 1
     '<!-- check:prelude', // 2
-    "import { Cancelable } from 'cancelable';", // 3
+    "import { Cancelable } from 'cancelable-ts';", // 3
     'declare const scope: Cancelable;', // 4
     '-->', // 5
     '```ts', // 6
@@ -81,7 +81,7 @@ test('a hidden prelude is checked with its block, and its own errors point at it
   ];
   writeFileSync(file, lines.join('\n'));
   const blocks = extractBlocks(lines.join('\n'));
-  expect(blocks[0]!.prelude).toBe("import { Cancelable } from 'cancelable';\ndeclare const scope: Cancelable;");
+  expect(blocks[0]!.prelude).toBe("import { Cancelable } from 'cancelable-ts';\ndeclare const scope: Cancelable;");
   expect(blocks[2]!.prelude).toBeUndefined();
   const problems = checkDocs([file]).problems.map((p) => `${p.line}:${p.message.slice(0, 6)}`);
   expect(problems).toEqual(['8:TS2322', '13:TS2304', '18:TS2304']);

@@ -1,6 +1,6 @@
 /**
  * `ensureBuilt()`: builds dist/ (npx tsup) once per process when it is missing or older than src/.
- * Tests whose fixtures import the package by its own name ('cancelable', 'cancelable/worker'...)
+ * Tests whose fixtures import the package by its own name ('cancelable-ts', 'cancelable-ts/worker'...)
  * call it in `beforeAll`. Several test processes may call it at once: a lock directory makes one of
  * them build while the others wait.
  */

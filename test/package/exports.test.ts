@@ -8,10 +8,10 @@ import { ensureBuilt } from '../harness/build.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const entries = {
-  cancelable: ['Cancelable', 'CancelationToken', 'TimeoutCancelation', 'cancelableStream', 'OperationRegistry', 'cancelable'],
-  'cancelable/worker': ['SharedCancelationToken', 'workerMain'],
-  'cancelable/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
-  'cancelable/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
+  'cancelable-ts': ['Cancelable', 'CancelationToken', 'TimeoutCancelation', 'cancelableStream', 'OperationRegistry', 'cancelable'],
+  'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain'],
+  'cancelable-ts/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
+  'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
@@ -35,7 +35,7 @@ describe('package entry points', () => {
       const exportsMap = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
         exports: Record<string, { import: { types: string }; require: { types: string } }>;
       }).exports;
-      const key = entry === 'cancelable' ? '.' : `./${entry.slice('cancelable/'.length)}`;
+      const key = entry === 'cancelable-ts' ? '.' : `./${entry.slice('cancelable-ts/'.length)}`;
       expect(existsSync(join(root, exportsMap[key]!.import.types))).toBe(true);
       expect(existsSync(join(root, exportsMap[key]!.require.types))).toBe(true);
     });
@@ -43,7 +43,7 @@ describe('package entry points', () => {
 
   it('a scope from the CommonJS build times out like the ESM one, with its own error class', () => {
     const code = `
-      const { Cancelable, TimeoutCancelation, isCancelation } = require('cancelable');
+      const { Cancelable, TimeoutCancelation, isCancelation } = require('cancelable-ts');
       Cancelable.withTimeout(5).run((s) => s.sleep(10_000)).catch((e) => {
         console.log(JSON.stringify([e instanceof TimeoutCancelation, e.reason, isCancelation(e)]));
       });`;

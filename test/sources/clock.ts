@@ -1,5 +1,5 @@
 /**
- * The sources tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable/testing) that
+ * The sources tests' clock: a thin adapter over the toolkit's `ManualClock` (cancelable-ts/testing) that
  * keeps the names these tests use. `advance(ms)` fires every timer that falls due, in due-time order,
  * synchronously (the toolkit's `advanceSync`); `tick(ms)` is `advance(ms)` then a few real event-loop
  * turns. It also records which timers were unref'd (the toolkit's `unref` is a no-op), so tests can

@@ -30,7 +30,7 @@ let examples: string[] = [];
 
 beforeAll(async () => {
   const page = await readFile(join(ROOT, 'docs/sources.md'), 'utf8');
-  examples = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!.replaceAll("from 'cancelable'", `from '${INDEX}'`));
+  examples = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!.replaceAll("from 'cancelable-ts'", `from '${INDEX}'`));
   dir = await mkdtemp(join(tmpdir(), 'cancelable-docs-'));
 });
 
