@@ -3,7 +3,8 @@
  * can be replaced to watch something else, here the process's own heap against a budget.
  * Run: npx tsx examples/14-resource-monitoring.ts
  */
-import { Cancelable, ConditionCancelation, ResourceConditionSource, systemResourceSamplers } from 'cancelable-ts';
+import { Cancelable, ConditionCancelation } from 'cancelable-ts';
+import { ResourceConditionSource, systemResourceSamplers } from 'cancelable-ts/process';
 
 // 1. The system guard: thresholds this machine is far from, checked while the job runs.
 const memory = systemResourceSamplers.memoryPercent();

@@ -1,19 +1,20 @@
 /**
- * 20 — Child processes: scope.spawn() stops a command with SIGTERM (then SIGKILL after a grace) when
- * the scope is cancelled; scope.fork() links a Node child's own scope to the parent's.
+ * 20 — Child processes: spawn() stops a command with SIGTERM (then SIGKILL after a grace) when
+ * the scope is cancelled; fork() links a Node child's own scope to the parent's.
  * Run: npx tsx examples/20-child-processes.ts
  */
 import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
+import { fork, spawn } from 'cancelable-ts/process';
 
 // 1. spawn: a command that finishes, then one that runs too long.
-const { code, stdout } = await Cancelable.withTimeout(5_000).run((scope) =>
-  scope.spawn(process.execPath, ['-e', 'console.log("hello from " + process.pid)']),
+const { code, stdout } = await Cancelable.withTimeout(5_000).run(() =>
+  spawn(process.execPath, ['-e', 'console.log("hello from " + process.pid)']),
 );
 console.log(`1. spawn finished with code ${code}: ${stdout?.trim()}`);
 
 try {
-  await Cancelable.withTimeout(200, { name: 'long-command' }).run((scope) =>
-    scope.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { graceMs: 1_000 }),
+  await Cancelable.withTimeout(200, { name: 'long-command' }).run(() =>
+    spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { graceMs: 1_000 }),
   );
 } catch (error) {
   if (!(error instanceof TimeoutCancelation)) throw error;
@@ -22,14 +23,14 @@ try {
 
 // 2. fork: the child's scope is cancelled with the parent's reason and message.
 const child = new URL('./workers/fork-child.ts', import.meta.url);
-const result = await Cancelable.withTimeout(5_000).run((scope) =>
-  scope.fork<{ converted: number }>(child, ['2'], { execArgv: ['--import', 'tsx'] }),
+const result = await Cancelable.withTimeout(5_000).run(() =>
+  fork<{ converted: number }>(child, ['2'], { execArgv: ['--import', 'tsx'] }),
 );
 console.log(`2. fork result: ${JSON.stringify(result)}`);
 
 try {
-  await Cancelable.withTimeout(900, { name: 'batch-convert' }).run((scope) =>
-    scope.fork(child, ['100'], { execArgv: ['--import', 'tsx'] }),
+  await Cancelable.withTimeout(900, { name: 'batch-convert' }).run(() =>
+    fork(child, ['100'], { execArgv: ['--import', 'tsx'] }),
   );
 } catch (error) {
   if (!(error instanceof TimeoutCancelation)) throw error;

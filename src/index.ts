@@ -1,17 +1,70 @@
 /**
- * cancelable — structured cancellation of async work on Node.js.
+ * cancelable-ts — structured cancellation of async work. This main entry is platform-neutral (Node,
+ * Bun, Deno, edge runtimes and browsers); Node-only features live in `cancelable-ts/worker` and
+ * `cancelable-ts/process`.
  *
  * @packageDocumentation
  */
-export * from './core/index.js';
+export { Cancelable } from './cancelable.js';
+export type { CombineItem } from './cancelable.js';
+export {
+  CancelScope,
+  DEFAULT_GRACE_MS,
+  CancelationToken,
+  CancelationError,
+  ConditionCancelation,
+  DisconnectCancelation,
+  ManualCancelation,
+  ParentCancelation,
+  SignalCancelation,
+  TimeoutCancelation,
+  isCancelation,
+  isCancelationError,
+  CancelationReason,
+  OperationStatus,
+  CancelationSource,
+  TimeoutSource,
+  DeadlineSource,
+  getDefaultClock,
+  setDefaultClock,
+  systemClock,
+  channelNames,
+  getLogger,
+  runTracing,
+  setLogger,
+  subscribeDiagnostics,
+} from './core/index.js';
+export type {
+  CancelableOptions,
+  ContextCallback,
+  ErrorCallback,
+  ProgressCallback,
+  ShieldOptions,
+  CancelArgument,
+  CancelCallback,
+  CancelationErrorOptions,
+  CancelationInit,
+  OperationContext,
+  ProgressReport,
+  CancelationSourceOptions,
+  TriggerArgument,
+  Clock,
+  TimerHandle,
+  AbandonedDiagnostic,
+  CallbackErrorDiagnostic,
+  CancelDiagnostic,
+  DiagnosticsHandlers,
+  EndDiagnostic,
+  LogLevel,
+  Logger,
+  ProgressDiagnostic,
+  RunTraceContext,
+  SourceErrorDiagnostic,
+  StartDiagnostic,
+  ScopeObserver,
+  TraceChannel,
+} from './core/index.js';
 export * from './sources/index.js';
 export * from './streams/index.js';
 export * from './wrappers/index.js';
 export * from './registry/index.js';
-// Types that appear in the signatures of Cancelable and OperationRegistry (their runtime helpers live
-// in the 'cancelable-ts/worker' and 'cancelable-ts/process' entry points).
-export type { RunInWorkerOptions } from './threads/run-in-worker.js';
-export type { ScopedSpawnOptions, SpawnPromise, SpawnResult } from './processes/spawn.js';
-export type { ForkOptions, ForkPromise } from './processes/fork.js';
-export type { FromParentProcessOptions } from './processes/from-parent.js';
-export type { ControlServer, ControlServerOptions } from './processes/control-server.js';

@@ -3,11 +3,12 @@
  * cancelled with the parent's reason and message (or when the parent dies). Its run() value is the
  * parent's fork() result.
  */
-import { Cancelable, isCancelationError } from 'cancelable-ts';
+import { isCancelationError } from 'cancelable-ts';
+import { fromParentProcess } from 'cancelable-ts/process';
 
 const files = Number(process.argv[2] ?? '5');
 try {
-  const result = await Cancelable.fromParentProcess({ name: 'converter' }).run(async (scope) => {
+  const result = await fromParentProcess({ name: 'converter' }).run(async (scope) => {
     for (let i = 1; i <= files; i++) {
       await scope.sleep(40);
       console.log(`    [child ${process.pid}] converted file ${i}/${files}`);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { Cancelable, TimeoutCancelation } from 'cancelable-ts';
+import { Cancelable, ConditionCancelation } from 'cancelable-ts';
+import { spawn } from 'cancelable-ts/process';
 import type { Step } from '../step.js';
 import { dim, ok, say, since } from '../ui.js';
 
@@ -16,19 +17,26 @@ process.on('SIGTERM', () => {
 
 export const step: Step = {
   title: 'A child process cancelled',
-  pitch: 'scope.spawn() ties a process to the scope: SIGTERM on cancellation, SIGKILL after the grace.',
+  pitch: 'spawn() ties a process to the scope: SIGTERM on cancellation, SIGKILL after the grace.',
   async run() {
     const start = performance.now();
+    let frames = 0;
+    // Cancelled once three frames are out (a condition, so the demo does not depend on how fast the
+    // machine starts a process); a timeout or a Stop button works the same way.
+    const scope = Cancelable.withCondition(() => frames >= 3, 20, { name: 'encode-video', conditionName: 'three frames encoded' });
     try {
-      await Cancelable.withTimeout(300, { name: 'encode-video' }).run(async (scope) => {
-        const encoding = scope.spawn(process.execPath, ['-e', childScript]);
+      await scope.run(async () => {
+        const encoding = spawn(process.execPath, ['-e', childScript]);
         // Show the child's output as it comes (the readline interface closes with the child's stdout).
-        createInterface({ input: encoding.child!.stdout! }).on('line', (line) => say(`${dim('child │')} ${line}`));
+        createInterface({ input: encoding.child!.stdout! }).on('line', (line) => {
+          if (line.startsWith('encoded frame')) frames++;
+          say(`${dim('child │')} ${line}`);
+        });
         await encoding;
       });
     } catch (error) {
-      if (!(error instanceof TimeoutCancelation)) throw error;
-      ok(`the 300 ms timeout stopped the child; run() settled after ${since(start)}, once the child had exited`);
+      if (!(error instanceof ConditionCancelation)) throw error;
+      ok(`'${error.conditionName}' stopped the child with SIGTERM; run() settled after ${since(start)}, once the child had exited`);
     }
   },
 };

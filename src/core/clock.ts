@@ -1,5 +1,9 @@
+import { monotonicNow } from './platform.js';
 import { runtime } from './runtime.js';
 import { describeValue } from './validate.js';
+
+/** `setTimeout`'s largest delay (2³¹−1 ms); longer ones are armed in steps (Node would fire them after 1 ms). */
+export const MAX_TIMER_DELAY = 2_147_483_647;
 
 /** An opaque timer handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
@@ -20,6 +24,11 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
   /** Lets the process exit while only this timer is pending, where the clock supports it. */
   unref?(handle: TimerHandle): void;
+  /**
+   * Milliseconds from an arbitrary origin that never go backwards, for durations (`durationMs`). A
+   * clock without it measures durations with `now()`.
+   */
+  monotonic?(): number;
 }
 
 /** The real clock. Reads the global timer functions at call time (see {@link Clock}). */
@@ -30,6 +39,7 @@ export const systemClock: Clock = {
   unref: (handle) => {
     (handle as { unref?: () => void } | undefined)?.unref?.();
   },
+  monotonic: monotonicNow,
 };
 
 /** @internal Whether `value` has the methods of a {@link Clock}. Never throws. */
@@ -64,4 +74,70 @@ export function setDefaultClock(clock: Clock | undefined): Clock {
   const previous = getDefaultClock();
   runtime.clock = clock;
   return previous;
+}
+
+/**
+ * A timer armed for longer than {@link MAX_TIMER_DELAY}: it steps through as many maximal delays as
+ * needed. What {@link setLongTimeout} returns for such delays (shorter ones get the clock's own handle).
+ */
+class SteppedTimer<T> {
+  handle: TimerHandle;
+  unrefed = false;
+  constructor(
+    readonly clock: Clock,
+    readonly callback: (arg: T) => void,
+    readonly arg: T,
+    public remaining: number,
+  ) {
+    this.handle = undefined;
+  }
+
+  step(): void {
+    const delay = this.remaining > MAX_TIMER_DELAY ? MAX_TIMER_DELAY : this.remaining;
+    this.remaining -= delay;
+    this.handle = this.clock.setTimeout(stepTimer, delay, this as SteppedTimer<unknown>);
+    if (this.unrefed) this.clock.unref?.(this.handle);
+  }
+}
+
+function stepTimer(timer: SteppedTimer<unknown>): void {
+  if (timer.remaining > 0) timer.step();
+  else {
+    timer.handle = undefined;
+    timer.callback(timer.arg);
+  }
+}
+
+/**
+ * `clock.setTimeout(callback, ms, arg)` for any duration: delays above {@link MAX_TIMER_DELAY} (2³¹−1 ms,
+ * about 24.8 days) are armed in steps instead of being clamped to 1 ms. Every timer the library arms
+ * goes through here. Clear it with {@link clearLongTimeout}.
+ */
+export function setLongTimeout<T>(clock: Clock, callback: (arg: T) => void, ms: number, arg: T): TimerHandle {
+  if (ms <= MAX_TIMER_DELAY) return clock.setTimeout(callback, ms, arg);
+  const timer = new SteppedTimer(clock, callback, arg, ms);
+  timer.step();
+  return timer;
+}
+
+/** Clears a timer armed by {@link setLongTimeout} (a no-op for one that fired or was cleared). */
+export function clearLongTimeout(clock: Clock, handle: TimerHandle): void {
+  if (handle instanceof SteppedTimer) {
+    if (handle.handle !== undefined) clock.clearTimeout(handle.handle);
+    handle.handle = undefined;
+    handle.remaining = 0;
+  } else if (handle !== undefined) {
+    clock.clearTimeout(handle);
+  }
+}
+
+/** Lets the process exit while only `handle` (from {@link setLongTimeout}) is pending, where the clock supports it. */
+export function unrefLongTimeout(clock: Clock, handle: TimerHandle): void {
+  if (clock.unref === undefined) return;
+  if (handle instanceof SteppedTimer) {
+    handle.unrefed = true;
+    if (handle.handle !== undefined) clock.unref(handle.handle);
+  } else if (handle !== undefined) {
+    clock.unref(handle);
+  }
 }

@@ -1,8 +1,8 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CancelationError } from './errors.js';
+import { channel, subscribe, tracingChannel, unsubscribe, type TraceChannel } from './platform.js';
 import type { CancelationReason, OperationStatus } from './reasons.js';
 import { runtime } from './runtime.js';
-import type { Cancelable } from './scope.js';
+import type { CancelScope as Cancelable } from './scope/cancel-scope.js';
 import type { CancelationSource } from './source.js';
 import { describeValue } from './validate.js';
 
@@ -90,13 +90,13 @@ export const channelNames = {
 
 /** The channels themselves; publish only after checking `hasSubscribers` (free when nobody listens). */
 export const channels = {
-  start: diagnosticsChannel.channel(channelNames.start),
-  progress: diagnosticsChannel.channel(channelNames.progress),
-  cancel: diagnosticsChannel.channel(channelNames.cancel),
-  end: diagnosticsChannel.channel(channelNames.end),
-  callbackError: diagnosticsChannel.channel(channelNames.callbackError),
-  sourceError: diagnosticsChannel.channel(channelNames.sourceError),
-  abandoned: diagnosticsChannel.channel(channelNames.abandoned),
+  start: channel(channelNames.start),
+  progress: channel(channelNames.progress),
+  cancel: channel(channelNames.cancel),
+  end: channel(channelNames.end),
+  callbackError: channel(channelNames.callbackError),
+  sourceError: channel(channelNames.sourceError),
+  abandoned: channel(channelNames.abandoned),
 } as const;
 
 /**
@@ -115,7 +115,7 @@ export const channels = {
  * });
  * ```
  */
-export const runTracing = diagnosticsChannel.tracingChannel<unknown, RunTraceContext>('cancelable.run');
+export const runTracing: TraceChannel<RunTraceContext> = tracingChannel<RunTraceContext>('cancelable.run');
 
 /** The context object of the `tracing:cancelable.run` channels: the scope, then its outcome. */
 export interface RunTraceContext {
@@ -241,14 +241,14 @@ export function subscribeDiagnostics(handlers: DiagnosticsHandlers): () => void 
     const handler = (handlers as Record<string, unknown>)[key] as ((event: unknown) => void) | undefined;
     if (handler === undefined) continue;
     const listener = (message: unknown): void => handler.call(handlers, message);
-    diagnosticsChannel.subscribe(channelNames[key], listener);
+    subscribe(channelNames[key], listener);
     subscribed.push([channelNames[key], listener]);
   }
   let active = true;
   return () => {
     if (!active) return;
     active = false;
-    for (const [name, listener] of subscribed) diagnosticsChannel.unsubscribe(name, listener);
+    for (const [name, listener] of subscribed) unsubscribe(name, listener);
   };
 }
 

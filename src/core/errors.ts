@@ -7,6 +7,11 @@ const brand = Symbol.for('cancelable.CancelationError');
 export interface CancelationErrorOptions {
   /** The id of the scope the error cancels. */
   operationId?: string | undefined;
+  /**
+   * @internal The scope the error cancels, when its id is read only if someone asks: cancelling 100,000
+   * children must not mint 100,000 UUIDs.
+   */
+  operationOf?: { readonly id: string } | undefined;
   /** The error behind this one. */
   cause?: unknown;
 }
@@ -24,8 +29,8 @@ export interface CancelationErrorOptions {
 export class CancelationError extends Error {
   /** Why the scope was cancelled. */
   readonly reason: CancelationReason;
-  /** The id of the cancelled scope, when the error belongs to one. */
-  operationId: string | undefined;
+  #operationId: string | undefined;
+  #operationOf: { readonly id: string } | undefined;
 
   constructor(reason: CancelationReason, message?: string, options?: CancelationErrorOptions) {
     if (!isCancelationReason(reason)) {
@@ -33,8 +38,26 @@ export class CancelationError extends Error {
     }
     super(message ?? `Operation cancelled (${reason})`);
     this.reason = reason;
-    this.operationId = options?.operationId;
-    if (options !== undefined && 'cause' in options && options.cause !== undefined) this.cause = options.cause;
+    if (options !== undefined) {
+      this.#operationId = options.operationId;
+      this.#operationOf = options.operationOf;
+      if (options.cause !== undefined) this.cause = options.cause;
+    }
+  }
+
+  /** The id of the cancelled scope, when the error belongs to one. */
+  get operationId(): string | undefined {
+    const owner = this.#operationOf;
+    if (owner !== undefined) {
+      this.#operationOf = undefined;
+      this.#operationId ??= owner.id;
+    }
+    return this.#operationId;
+  }
+
+  set operationId(id: string | undefined) {
+    this.#operationOf = undefined;
+    this.#operationId = id;
   }
 
   override get name(): string {
@@ -43,8 +66,34 @@ export class CancelationError extends Error {
 }
 
 // The brand lives on the prototype (free per instance): `brand in error` recognises errors of every
-// copy of the library (ESM and CommonJS builds loaded together), where instanceof would not.
+// copy of the library (ESM and CommonJS builds loaded together), where instanceof alone would not.
 Object.defineProperty(CancelationError.prototype, brand, { value: true });
+
+const classBrand = Symbol.for('cancelable.errorClass');
+
+/**
+ * Makes `instanceof Class` true for errors of `Class` from any copy of the library: each class's
+ * prototype carries a registered symbol of its own, and `Symbol.hasInstance` looks for it. A user's
+ * subclass (no brand of its own) keeps the ordinary prototype-chain check.
+ */
+export function brandErrorClass(Class: abstract new (...args: never[]) => Error, name: string): void {
+  const own = Symbol.for(`cancelable.${name}`);
+  Object.defineProperty(Class.prototype, own, { value: true });
+  Object.defineProperty(Class.prototype, classBrand, { value: own });
+}
+
+Object.defineProperty(CancelationError, Symbol.hasInstance, {
+  value: function hasInstance(this: { prototype: object }, value: unknown): boolean {
+    const own = Object.hasOwn(this.prototype, classBrand) ? ((this.prototype as Record<symbol, unknown>)[classBrand] as symbol) : undefined;
+    if (own === undefined) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (typeof value !== 'object' || value === null) return false;
+    try {
+      return (value as Record<symbol, unknown>)[own] === true;
+    } catch {
+      return false;
+    }
+  },
+});
 
 /** A timeout or deadline fired. */
 export class TimeoutCancelation extends CancelationError {
@@ -130,6 +179,14 @@ export class DisconnectCancelation extends CancelationError {
   }
 }
 
+brandErrorClass(CancelationError, 'CancelationError');
+brandErrorClass(TimeoutCancelation, 'TimeoutCancelation');
+brandErrorClass(ManualCancelation, 'ManualCancelation');
+brandErrorClass(SignalCancelation, 'SignalCancelation');
+brandErrorClass(ConditionCancelation, 'ConditionCancelation');
+brandErrorClass(ParentCancelation, 'ParentCancelation');
+brandErrorClass(DisconnectCancelation, 'DisconnectCancelation');
+
 /**
  * Everything needed to build a cancellation error: what sources hand to a scope when they fire.
  * Reason-specific fields are read only for their reason.
@@ -145,9 +202,16 @@ export interface CancelationInit {
   cause?: unknown;
 }
 
-/** Builds the error class that matches `init.reason`. */
-export function createCancelationError(init: CancelationInit, operationId?: string): CancelationError {
-  const options = { operationId, cause: init.cause };
+/**
+ * Builds the error class that matches `init.reason`. `operation` is the id of the scope it cancels, or
+ * the scope itself (its id is read when someone asks for `operationId`).
+ */
+export function createCancelationError(
+  init: CancelationInit,
+  operation?: string | { readonly id: string },
+): CancelationError {
+  const options: CancelationErrorOptions =
+    typeof operation === 'string' ? { operationId: operation, cause: init.cause } : { operationOf: operation, cause: init.cause };
   switch (init.reason) {
     case 'timeout':
       return new TimeoutCancelation(init.message, { ...options, timeoutMs: init.timeoutMs });
@@ -172,7 +236,7 @@ export function createCancelationError(init: CancelationInit, operationId?: stri
 export function isCancelationError(value: unknown): value is CancelationError {
   if (typeof value !== 'object' || value === null) return false;
   try {
-    return value instanceof CancelationError || brand in value;
+    return brand in value;
   } catch {
     return false; // anything can be thrown, a proxy whose traps throw included: never fail on it
   }

@@ -40,8 +40,3 @@ export const reasonList: string = [...reasons].join(', ');
 export function isCancelationReason(value: unknown): value is CancelationReason {
   return typeof value === 'string' && reasons.has(value);
 }
-
-/** Whether `status` is one of the three final statuses. */
-export function isTerminalStatus(status: OperationStatus): boolean {
-  return status === 'completed' || status === 'cancelled' || status === 'failed';
-}

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from './clock.js';
 import type { Logger } from './diagnostics.js';
+import { createStorage, type ContextStorage } from './platform.js';
 
 /**
  * Process-wide state, kept on `globalThis` under a registered symbol so that the ESM and CommonJS
@@ -10,7 +10,7 @@ import type { Logger } from './diagnostics.js';
 export interface Runtime {
   readonly version: 1;
   /** The async context holding the innermost running scope. */
-  readonly storage: AsyncLocalStorage<object>;
+  readonly storage: ContextStorage<object>;
   clock: Clock | undefined;
   logger: Logger | undefined;
   /** Registries with `autoRegister` on; scopes register with each at start. */
@@ -24,7 +24,7 @@ const holder = globalThis as unknown as Record<symbol, Runtime | undefined>;
 
 export const runtime: Runtime = (holder[key] ??= {
   version: 1,
-  storage: new AsyncLocalStorage<object>(),
+  storage: createStorage<object>(),
   clock: undefined,
   logger: undefined,
   autoRegistries: new Set(),

@@ -3,6 +3,7 @@ import { reportSourceError, type Reportable } from './diagnostics.js';
 import type { CancelationInit } from './errors.js';
 import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
 import { parseCancelArgument, type CancelArgument } from './token.js';
+import { isThenable } from './promise.js';
 import { checkOptions, describeValue } from './validate.js';
 
 /** @internal Starts one activation of a source for a target; returns state handed back to deactivate. */
@@ -220,13 +221,4 @@ export abstract class MultiSource extends CancelationSource {
   override get isActive(): boolean {
     return this.#solo !== undefined;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** Reports a failure of `source` against `target` without throwing. */
-export function reportFailure(target: SourceTarget, source: CancelationSource, phase: string, error: unknown): void {
-  reportSourceError(target.reportable, source, phase, error);
 }

@@ -1,7 +1,9 @@
 import { nextId } from './ids.js';
+import { noop } from './promise.js';
 import { reportCallbackError } from './diagnostics.js';
 import { createCancelationError, type CancelationError } from './errors.js';
 import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
+import { unlimitedListeners } from './platform.js';
 import { describeValue } from './validate.js';
 
 /** What `cancel()` takes: a message, or a reason and a message. */
@@ -64,39 +66,51 @@ export class CancelationToken {
 
   /** Whether the token has been cancelled. */
   get isCancelled(): boolean {
-    return this.#reason !== undefined;
+    return this.readState() !== undefined;
   }
 
   /** The first cancel's reason, once cancelled. */
   get reason(): CancelationReason | undefined {
-    return this.#reason;
+    return this.readState()?.reason;
   }
 
   /** The first cancel's message, once cancelled. */
   get message(): string | undefined {
-    return this.#message;
+    return this.readState()?.message;
   }
 
   /** When the token was cancelled (epoch milliseconds). */
   get cancelledAt(): number | undefined {
-    return this.#cancelledAt;
+    return this.readState()?.cancelledAt;
   }
 
   /** The token's cancellation error (also `signal.reason`), once cancelled. */
   get error(): CancelationError | undefined {
-    if (this.#error === undefined && this.#reason !== undefined) {
-      this.#error = createCancelationError({ reason: this.#reason, message: this.#message });
-    }
-    return this.#error;
+    if (this.#error !== undefined) return this.#error;
+    const state = this.readState();
+    if (state === undefined) return undefined;
+    return (this.#error = createCancelationError({ reason: state.reason, message: state.message }));
   }
 
   /** An AbortSignal aborted (with {@link CancelationToken.error}) when the token is cancelled. Created lazily. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.error);
+      unlimitedListeners(this.#controller.signal);
+      const error = this.error;
+      if (error !== undefined) this.#controller.abort(error);
     }
     return this.#controller.signal;
+  }
+
+  /**
+   * What the token's getters read: the first cancel's reason, message and time, or `undefined` while
+   * it is not cancelled. A pure read (getters never run callbacks); a token whose state lives
+   * elsewhere (shared memory) overrides it.
+   */
+  protected readState(): { reason: CancelationReason; message: string | undefined; cancelledAt: number } | undefined {
+    const reason = this.#reason;
+    return reason === undefined ? undefined : { reason, message: this.#message, cancelledAt: this.#cancelledAt as number };
   }
 
   /**
@@ -123,7 +137,7 @@ export class CancelationToken {
   /** Resolves with the cancellation error once the token is cancelled (one shared promise). */
   waitForCancel(): Promise<CancelationError> {
     if (this.#waiter === undefined) {
-      const error = this.#reason !== undefined ? this.error : undefined;
+      const error = this.#reason !== undefined ? this.#error ?? this.error : undefined;
       this.#waiter =
         error !== undefined
           ? Promise.resolve(error)
@@ -148,7 +162,7 @@ export class CancelationToken {
     if (typeof callback !== 'function') {
       throw new TypeError(`callback must be a function, got ${describeValue(callback)}`);
     }
-    if (this.isCancelled) {
+    if (this.#reason !== undefined) {
       void runCallback(callback, this.error as CancelationError);
       return noop;
     }
@@ -179,7 +193,7 @@ export class CancelationToken {
     this.#reason = reason;
     this.#message = message;
     this.#cancelledAt = cancelledAt;
-    const error = this.error as CancelationError;
+    const error = (this.#error ??= createCancelationError({ reason, message }));
     this.#controller?.abort(error);
     const resolve = this.#resolveWaiter;
     this.#resolveWaiter = undefined;
@@ -200,8 +214,6 @@ export class CancelationToken {
     return this.#listeners?.size ?? 0;
   }
 }
-
-function noop(): void {}
 
 /** Calls a callback, reporting (never throwing) its failure; returns a settled-safe promise if async. */
 function runCallback(callback: CancelCallback, error: CancelationError): Promise<void> | undefined {

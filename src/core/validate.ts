@@ -80,3 +80,33 @@ export function checkOptions(name: string, value: unknown): void {
     throw new TypeError(`${name} must be an options object, got ${describeValue(value)}`);
   }
 }
+
+/**
+ * An options object (or undefined) whose keys are all in `known`: a typo (`{ timout: 5 }`) or a key of
+ * another function is a TypeError naming it, never silently dropped. Inherited keys are ignored.
+ */
+export function checkKnownKeys(name: string, value: unknown, known: ReadonlySet<string>): void {
+  checkOptions(name, value);
+  if (value === undefined) return;
+  for (const key in value as object) {
+    if (!Object.hasOwn(value as object, key) || known.has(key)) continue;
+    throw new TypeError(`${name} has an unknown key ${describeValue(key)}; expected one of ${[...known].join(', ')}`);
+  }
+}
+
+/** A finite epoch-milliseconds time or a valid `Date`, within the range of `Date` (±8.64e15 ms). */
+export function checkTime(name: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number') {
+    throw new TypeError(`${name} must be a Date or epoch milliseconds, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
+    throw new RangeError(
+      `${name} must be a valid Date or epoch milliseconds within ±${MAX_DATE_MS} (the range of Date), got ${describeValue(value instanceof Date ? 'Invalid Date' : value)}`,
+    );
+  }
+  return ms;
+}
+
+/** The largest epoch milliseconds a `Date` can hold. */
+export const MAX_DATE_MS = 8_640_000_000_000_000;

@@ -1,24 +1,24 @@
-import { fork, type ChildProcess, type ForkOptions as NodeForkOptions } from 'node:child_process';
+import { fork as forkChild, type ChildProcess, type ForkOptions as NodeForkOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CancelationError } from '../core/errors.js';
-import type { Cancelable } from '../core/scope.js';
-import { checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
-import { checkRunning, DEFAULT_PROCESS_GRACE_MS, guard, ManagedChild } from './managed-child.js';
 import {
-  initFromError,
-  isProtocolMessage,
+  resolveScope,
+  type CancelScope,
+  checkDurationOrInfinity,
+  checkOptions,
+  describeValue,
   reviveError,
-  TAG,
-  type CancelMessage,
-  type ResultMessage,
-  type WireCancelInit,
-} from './protocol.js';
+  settleOnce,
+  type CancelFields,
+} from '../core/index.js';
+import { DEFAULT_PROCESS_GRACE_MS, ManagedChild, superviseChild } from './managed-child.js';
+import { isProtocolMessage, TAG, type CancelMessage, type ResultMessage } from './protocol.js';
 import { checkKillSignal, signalChild, type KillSignal } from './signals.js';
 import { checkArgs, checkBoolean, withChild } from './spawn.js';
-import { settleOnce } from './settle-once.js';
 
-/** Options of `scope.fork()`: Node's `ForkOptions` plus how the child is stopped. */
+/** Options of {@link fork}: Node's `ForkOptions` plus the scope and how the child is stopped. */
 export interface ForkOptions extends NodeForkOptions {
+  /** The scope the child belongs to. Default: `Cancelable.current()`. */
+  scope?: CancelScope;
   /**
    * Milliseconds from the cancel message to `SIGKILL` when the child is still alive. Default
    * {@link DEFAULT_PROCESS_GRACE_MS} (5 s); `Infinity` never escalates.
@@ -47,9 +47,9 @@ export interface ForkExitError extends Error {
 }
 
 /**
- * Forks the Node module `module` tied to `scope` (the implementation of `scope.fork()`). The module
- * runs `Cancelable.fromParentProcess().run(fn)`; the fork resolves with `fn`'s value once the child
- * has exited.
+ * Forks the Node module `module` tied to a scope (`options.scope`, else `Cancelable.current()`). The
+ * module runs `fromParentProcess().run(fn)`; the fork resolves with `fn`'s value once the child has
+ * exited.
  *
  * - Cancelling `scope` rejects at once with its cancellation error and cancels the child's scope with
  *   the same reason and message (over IPC); the child is `SIGKILL`ed if it is still alive `graceMs`
@@ -63,17 +63,12 @@ export interface ForkExitError extends Error {
  *
  * @example
  * ```ts
- * const total = await Cancelable.withTimeout(60_000).run((scope) =>
- *   scope.fork<number>(new URL('./crunch.js', import.meta.url), ['--fast']),
+ * const total = await Cancelable.withTimeout(60_000).run(() =>
+ *   fork<number>(new URL('./crunch.js', import.meta.url), ['--fast']),
  * );
  * ```
  */
-export function forkInScope<R>(
-  scope: Cancelable,
-  module: string | URL,
-  args?: readonly string[],
-  options?: ForkOptions,
-): ForkPromise<R> {
+export function fork<R = unknown>(module: string | URL, args?: readonly string[], options?: ForkOptions): ForkPromise<R> {
   const modulePath = checkModule(module);
   checkArgs(args);
   checkOptions('options', options);
@@ -81,17 +76,18 @@ export function forkInScope<R>(
     options?.graceMs === undefined ? DEFAULT_PROCESS_GRACE_MS : checkDurationOrInfinity('options.graceMs', options.graceMs);
   const killSignal = checkKillSignal('options.killSignal', options?.killSignal);
   const processGroup = checkBoolean('options.processGroup', options?.processGroup) ?? options?.detached === true;
-  checkRunning(scope, 'fork');
+  const scope = resolveScope(options?.scope, 'fork');
 
   if (scope.cancelError !== undefined) return withChild(Promise.reject(scope.cancelError), undefined);
 
   const nodeOptions: NodeForkOptions & Partial<ForkOptions> = { ...options };
+  delete nodeOptions.scope;
   delete nodeOptions.graceMs;
   delete nodeOptions.processGroup;
   nodeOptions.killSignal = killSignal;
   if (processGroup && process.platform !== 'win32') nodeOptions.detached = true;
 
-  const child = fork(modulePath, args ?? [], nodeOptions);
+  const child = forkChild(modulePath, args ?? [], nodeOptions);
   const outcome = settleOnce<R>();
   const fail = outcome.reject;
 
@@ -104,7 +100,7 @@ export function forkInScope<R>(
   const sendFailed = (error: Error | null): void => {
     if (error !== null) signalChild(child, killSignal, processGroup);
   };
-  const sendCancel = (init: WireCancelInit): void => {
+  const sendCancel = (init: CancelFields): void => {
     const message: CancelMessage = { [TAG]: 1, type: 'cancel', init };
     child.send(message, sendFailed);
   };
@@ -117,7 +113,6 @@ export function forkInScope<R>(
       else signalChild(child, killSignal, processGroup);
     },
   });
-  guard(scope, managed);
 
   let result: ResultMessage | undefined;
   const onMessage = (message: unknown): void => {
@@ -131,13 +126,9 @@ export function forkInScope<R>(
     }
   };
   child.on('message', onMessage);
-  const offCancel = scope.addCancelListener((error: CancelationError) => {
-    fail(error);
-    managed.terminate(initFromError(error));
-  });
+  superviseChild(scope, managed, fail);
   child.on('error', fail);
   child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-    offCancel();
     child.off('message', onMessage);
     if (!outcome.pending) return;
     if (result?.ok === true) outcome.resolve(result.value as R);
@@ -150,7 +141,7 @@ export function forkInScope<R>(
 function noResultError(modulePath: string, code: number | null, signal: NodeJS.Signals | null): ForkExitError {
   const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
   const error = new Error(
-    `forked module ${modulePath} ${how} without sending a result (does it run Cancelable.fromParentProcess().run()?)`,
+    `forked module ${modulePath} ${how} without sending a result (does it run fromParentProcess().run()?)`,
   ) as ForkExitError;
   error.code = 'ERR_CHILD_PROCESS_NO_RESULT';
   error.exitCode = code;

@@ -1,22 +1,47 @@
-import type { CancelationInit } from '../core/errors.js';
-import { log } from '../core/diagnostics.js';
-import type { Cancelable, CancelableOptions } from '../core/scope.js';
-import { kFire, MultiSource, type CancelationSource, type SourceTarget } from '../core/source.js';
-import { checkOptions } from '../core/validate.js';
-import { isProtocolMessage, readWireInit, serializeError, TAG, type ReadyMessage, type ResultMessage } from './protocol.js';
+/**
+ * The child side of {@link fork}: a scope cancelled with the parent's reason and message, or when the
+ * parent is gone, whose outcome is sent back as the fork's result, and a watchdog that ends the process
+ * when its parent died and it did not stop by itself.
+ */
+import { Worker } from 'node:worker_threads';
+import { Cancelable } from '../cancelable.js';
+import {
+  checkDurationOrInfinity,
+  checkKnownKeys,
+  holdScope,
+  kFire,
+  log,
+  MultiSource,
+  readCancelFields,
+  scopeOptionKeys,
+  serializeError,
+  type CancelableOptions,
+  type CancelationInit,
+  type CancelScope,
+  type RunOutcome,
+  type SourceTarget,
+} from '../core/index.js';
+import { DEFAULT_PROCESS_GRACE_MS } from './managed-child.js';
+import { isProtocolMessage, TAG, type ReadyMessage, type ResultMessage } from './protocol.js';
 
-/** Options of `Cancelable.fromParentProcess()` (besides the usual scope options). */
-export interface FromParentProcessOptions {
-  /** A name for the scope. Default `'child-process'`. */
-  name?: string;
+/** Options of {@link fromParentProcess}: the scope's options plus what happens when the parent dies. */
+export interface FromParentProcessOptions extends CancelableOptions {
+  /**
+   * When the parent process dies (it cannot send a cancel any more: SIGKILL, a crash), the scope is
+   * cancelled at once; if the process is still alive this many ms later (a pending interval, a
+   * CPU-bound loop, a hung cleanup) it is killed. A watchdog thread does it, so it works even when the
+   * event loop is blocked. Default 5,000 ms; `Infinity` (or `false`) never kills.
+   */
+  orphanGraceMs?: number | false;
 }
+
+const fromParentKeys: ReadonlySet<string> = new Set([...scopeOptionKeys, 'orphanGraceMs']);
 
 /**
  * Cancels the scope when the parent process asks (its scope was cancelled or ended), with the
  * parent's reason and message, and with a `ParentCancelation` when the IPC channel closes (the parent
- * exited, was killed, or disconnected). One instance per `fromParentProcess()` scope, which builds it
- * for you; use it directly to link another scope of the child to the parent (only the
- * `fromParentProcess()` scope's outcome is sent back as the fork's result).
+ * exited, was killed, or disconnected). {@link fromParentProcess} builds one for you; use it directly to
+ * link another scope of the child to the parent.
  * @example
  * ```ts
  * const scope = Cancelable.withTimeout(30_000, { sources: [new ParentProcessSource()] });
@@ -25,19 +50,21 @@ export interface FromParentProcessOptions {
 export class ParentProcessSource extends MultiSource {
   readonly #ppid: number;
 
-  constructor() {
-    super({ reason: 'parent', name: 'parent-process' });
+  constructor(options?: { name?: string }) {
+    checkKnownKeys('options', options, new Set(['name']));
+    super({ reason: 'parent', name: options?.name ?? 'parent-process' });
     this.#ppid = process.ppid;
   }
 
   protected activate(target: SourceTarget): (() => void) | undefined {
+    if (reportsResult.has(this)) holdForResult(target.reportable as CancelScope | undefined);
     if (!process.connected) {
       target[kFire](this.#lostInit(), this);
       return undefined;
     }
     const onMessage = (message: unknown): void => {
       if (!isProtocolMessage(message) || message.type !== 'cancel') return;
-      const init = readWireInit(message.init);
+      const init = readCancelFields(message.init);
       if (init !== undefined) target[kFire](init, this);
     };
     const onDisconnect = (): void => target[kFire](this.#lostInit(), this);
@@ -57,80 +84,58 @@ export class ParentProcessSource extends MultiSource {
   }
 
   #lostInit(): CancelationInit {
-    return {
-      reason: 'parent',
-      message: `Parent process ${this.#ppid} is gone (IPC channel closed)`,
-    };
+    return { reason: 'parent', message: `Parent process ${this.#ppid} is gone (IPC channel closed)` };
   }
 }
+
+// The sources of fromParentProcess() scopes: their scope's outcome is the fork's result.
+const reportsResult = new WeakSet<ParentProcessSource>();
 
 function ignore(): void {}
 
 /**
- * @internal The parts `Cancelable.fromParentProcess()` is built from: the source that links the
- * scope to the parent, the scope options, and `attach(scope)`, which makes the scope's outcome the
- * fork's result (the value `run()` resolves with, or its error), sent before `run()` settles.
+ * The scope of a process started with {@link fork}: cancelled with the parent's reason and message
+ * when the parent's scope is cancelled or ends, or when the parent process dies; its `run()` value (or
+ * error) is sent back as the fork's result before `run()` settles. Works with `enter()` too.
+ * @example
+ * ```ts
+ * // child.ts
+ * await fromParentProcess().run(async (scope) => crunch(scope));
+ * ```
  */
-export function parentProcessLink(options?: CancelableOptions & FromParentProcessOptions): {
-  source: CancelationSource;
-  options: CancelableOptions | undefined;
-  attach(scope: Cancelable): void;
-} {
-  checkOptions('options', options);
+export function fromParentProcess(options?: FromParentProcessOptions): Cancelable {
+  checkKnownKeys('options', options, fromParentKeys);
   if (typeof process.send !== 'function') {
     throw new Error(
-      'Cancelable.fromParentProcess() needs an IPC channel to the parent process: start this module with ' +
-        "scope.fork() (or child_process.fork()), not as a standalone script",
+      'fromParentProcess() needs an IPC channel to the parent process: start this module with fork() ' +
+        '(or child_process.fork()), not as a standalone script',
     );
   }
-  return {
-    source: new ParentProcessSource(),
-    options: { name: 'child-process', ...options },
-    attach: attachResult,
-  };
+  const { orphanGraceMs, ...scopeOptions } = options ?? {};
+  const grace =
+    orphanGraceMs === undefined ? DEFAULT_PROCESS_GRACE_MS : orphanGraceMs === false ? Infinity : checkDurationOrInfinity('options.orphanGraceMs', orphanGraceMs);
+  const source = new ParentProcessSource();
+  reportsResult.add(source);
+  const scope = new Cancelable({ name: 'child-process', ...scopeOptions, sources: [...(scopeOptions.sources ?? []), source] });
+  if (grace !== Infinity) startOrphanWatchdog(grace);
+  return scope;
 }
 
-/**
- * Sends the run's outcome to the parent. `run()` and `[Symbol.asyncDispose]()` of this one scope are
- * wrapped on the instance: the value a body returns is only visible there.
- */
-function attachResult(scope: Cancelable): void {
-  const run = scope.run.bind(scope);
-  const dispose = scope[Symbol.asyncDispose].bind(scope);
-  Object.defineProperty(scope, 'run', {
-    configurable: true,
-    writable: true,
-    value: function runAndReport<T>(body: (scope: Cancelable) => T | PromiseLike<T>): Promise<T> {
-      return run(body).then<T, never>(
-        async (value) => {
-          await sendResult(scope, { [TAG]: 1, type: 'result', ok: true, value });
-          return value;
-        },
-        async (error: unknown) => {
-          await sendResult(scope, { [TAG]: 1, type: 'result', ok: false, error: serializeError(error) });
-          throw error;
-        },
-      );
-    },
-  });
-  Object.defineProperty(scope, Symbol.asyncDispose, {
-    configurable: true,
-    writable: true,
-    value: async function disposeAndReport(): Promise<void> {
-      await dispose();
-      const error = scope.cancelError;
-      await sendResult(
-        scope,
-        scope.status === 'completed' || error === undefined
-          ? { [TAG]: 1, type: 'result', ok: true, value: undefined }
-          : { [TAG]: 1, type: 'result', ok: false, error: serializeError(error) },
-      );
+/** Holds the scope until its outcome is sent to the parent (an outcome hook on the scope's ledger). */
+function holdForResult(scope: CancelScope | undefined): void {
+  if (scope === undefined) return;
+  const release = holdScope(scope, {
+    stop: (_error, outcome) => {
+      void sendResult(scope, outcome).then(() => release?.());
     },
   });
 }
 
-/** Sends `message` and waits until it is handed to the OS (so the child may exit right after). */
-function sendResult(scope: Cancelable, message: ResultMessage): Promise<void> {
+/** Sends the outcome and waits until it is handed to the OS (so the child may exit right after). */
+function sendResult(scope: CancelScope, outcome: RunOutcome): Promise<void> {
+  const message: ResultMessage = outcome.ok
+    ? { [TAG]: 1, type: 'result', ok: true, value: outcome.value }
+    : { [TAG]: 1, type: 'result', ok: false, error: serializeError(outcome.value) };
   return new Promise<void>((resolve) => {
     if (!process.connected || typeof process.send !== 'function') {
       resolve();
@@ -141,17 +146,12 @@ function sendResult(scope: Cancelable, message: ResultMessage): Promise<void> {
       process.send(message, undefined, undefined, done);
     } catch (error) {
       // The value cannot be serialised (a function, a cycle, a BigInt in 'json' mode...): tell the parent.
-      log(scope.logger, 'warn', "cancelable: the child's result could not be sent to the parent", {
-        operationId: scope.id,
-        error,
-      });
+      log(scope.logger, 'warn', "cancelable: the child's result could not be sent to the parent", { operationId: scope.id, error });
       const failure: ResultMessage = {
         [TAG]: 1,
         type: 'result',
         ok: false,
-        error: serializeError(
-          new TypeError(`The result of the child process could not be sent to the parent: ${describe(error)}`),
-        ),
+        error: serializeError(new TypeError(`The result of the child process could not be sent to the parent: ${describe(error)}`)),
       };
       try {
         process.send(failure, undefined, undefined, done);
@@ -164,4 +164,25 @@ function sendResult(scope: Cancelable, message: ResultMessage): Promise<void> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+let watchdog: Worker | undefined;
+
+/**
+ * Starts (once per process) a thread that polls the parent pid and kills this process `graceMs` after
+ * the parent is gone, if it is still alive then. Unref'd: it never keeps the process alive.
+ */
+function startOrphanWatchdog(graceMs: number): void {
+  if (watchdog !== undefined) return;
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), workerData.graceMs);
+    }, 100);`;
+  watchdog = new Worker(code, { eval: true, workerData: { graceMs }, name: 'cancelable:orphan-watchdog' });
+  watchdog.unref();
+  watchdog.on('error', ignore);
 }

@@ -1,16 +1,19 @@
 /**
- * `cancelable-ts/process`: child processes tied to scopes (`scope.spawn`, `scope.fork`,
- * `Cancelable.fromParentProcess`) and the control endpoint that lets another process list and cancel
- * operations (`registry.listen()`, {@link ControlClient}, the `cancelable` CLI).
+ * `cancelable-ts/process`: child processes tied to scopes ({@link spawn}, {@link fork},
+ * {@link fromParentProcess}), machine resources as a source ({@link ResourceConditionSource}), and the
+ * control endpoint that lets another process list and cancel operations (`registry.listen()`,
+ * {@link ControlClient}, the `cancelable` CLI).
  *
  * @packageDocumentation
  */
-export { DEFAULT_MAX_BUFFER, spawnInScope } from './spawn.js';
-export type { ScopedSpawnOptions, SpawnPromise, SpawnResult } from './spawn.js';
-export { forkInScope } from './fork.js';
+export { DEFAULT_MAX_BUFFER, spawn } from './spawn.js';
+export type { SpawnOptions, SpawnPromise, SpawnResult } from './spawn.js';
+export { fork } from './fork.js';
 export type { ForkExitError, ForkOptions, ForkPromise } from './fork.js';
-export { ParentProcessSource } from './from-parent.js';
+export { fromParentProcess, ParentProcessSource } from './from-parent.js';
 export type { FromParentProcessOptions } from './from-parent.js';
+export { ResourceConditionSource, systemResourceSamplers } from './resource.js';
+export type { CpuTimes, ResourceConditionOptions, ResourceSamplers } from './resource.js';
 export { DEFAULT_PROCESS_GRACE_MS } from './managed-child.js';
 export type { KillSignal } from './signals.js';
 export { parseNamePattern, serveRegistry } from './control-server.js';

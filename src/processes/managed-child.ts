@@ -4,10 +4,17 @@
  * leaves it running.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { TimerHandle } from '../core/clock.js';
-import { log } from '../core/diagnostics.js';
-import type { Cancelable } from '../core/scope.js';
-import { initFromError, type WireCancelInit } from './protocol.js';
+import {
+  cancelFieldsOf,
+  clearLongTimeout,
+  holdScope,
+  log,
+  setLongTimeout,
+  type CancelationError,
+  type CancelFields,
+  type CancelScope,
+  type TimerHandle,
+} from '../core/index.js';
 import { groupAlive, signalChild, type KillSignal } from './signals.js';
 
 /**
@@ -32,7 +39,7 @@ export interface ManagedChildOptions {
   /** Signal the child's whole process group (it was started detached, as a group leader). */
   group: boolean;
   /** The polite first step of a termination. */
-  stop(init: WireCancelInit): void;
+  stop(init: CancelFields): void;
 }
 
 /** @internal A child process whose termination the scope owns. */
@@ -40,7 +47,7 @@ export class ManagedChild {
   readonly child: ChildProcess;
   /** Resolves when the process has exited, its stdio and IPC are closed, and (group) its group is gone. */
   readonly done: Promise<void>;
-  readonly #scope: Cancelable;
+  readonly #scope: CancelScope;
   readonly #options: ManagedChildOptions;
   #terminating = false;
   #exited = false;
@@ -50,10 +57,10 @@ export class ManagedChild {
   #killTimer: TimerHandle;
   #pollTimer: TimerHandle;
   #resolveDone: () => void = noop;
-  #stopInit: WireCancelInit | undefined;
+  #stopInit: CancelFields | undefined;
   #killedPolls: number | undefined;
 
-  constructor(scope: Cancelable, child: ChildProcess, options: ManagedChildOptions) {
+  constructor(scope: CancelScope, child: ChildProcess, options: ManagedChildOptions) {
     this.child = child;
     this.#scope = scope;
     this.#options = options;
@@ -71,7 +78,7 @@ export class ManagedChild {
   }
 
   /** The cancellation the termination was started with. */
-  get stopInit(): WireCancelInit | undefined {
+  get stopInit(): CancelFields | undefined {
     return this.#stopInit;
   }
 
@@ -84,7 +91,7 @@ export class ManagedChild {
    * Starts stopping the child: the polite step now, `SIGKILL` after `graceMs` if it (or, for a group,
    * any member) is still alive. Idempotent. Never throws.
    */
-  terminate(init: WireCancelInit): void {
+  terminate(init: CancelFields): void {
     if (this.#terminating || this.#settled) return;
     this.#terminating = true;
     this.#stopInit = init;
@@ -98,7 +105,7 @@ export class ManagedChild {
       });
     }
     if (this.#options.graceMs !== Infinity) {
-      this.#killTimer = this.#scope.clock.setTimeout(forceKill, this.#options.graceMs, this);
+      this.#killTimer = setLongTimeout(this.#scope.clock, forceKill, this.#options.graceMs, this);
     }
     if (this.#exited) this.#leaderGone();
   }
@@ -168,7 +175,7 @@ export class ManagedChild {
 
   #clearKillTimer(): void {
     if (this.#killTimer === undefined) return;
-    this.#scope.clock.clearTimeout(this.#killTimer);
+    clearLongTimeout(this.#scope.clock, this.#killTimer);
     this.#killTimer = undefined;
   }
 }
@@ -189,47 +196,27 @@ function destroyStdio(child: ChildProcess): void {
   }
 }
 
-// ---------------------------------------------------------------------------- the scope's end
-
-const guarded = new WeakMap<Cancelable, Set<ManagedChild>>();
+// ---------------------------------------------------------------------------- the scope's ledger
 
 /**
- * Ties `managed` to `scope`: when the scope ends (completed, cancelled or failed), every child still
- * running is terminated, and `run()` settles only once they are gone. One set of end callbacks per
- * scope, however many children it starts.
+ * Ties `managed` to `scope` through the scope's ledger: a cancellation of the scope calls
+ * `onCancel(error)` (the caller's promise rejects at once) and starts the termination; a scope that ends
+ * while the child runs stops it the same way; and `run()` settles only once the child (and its group)
+ * is gone.
  */
-export function guard(scope: Cancelable, managed: ManagedChild): void {
-  let set = guarded.get(scope);
-  if (set === undefined) {
-    const children = (set = new Set());
-    guarded.set(scope, children);
-    const end = (): Promise<void> | undefined => endChildren(scope, children);
-    scope.onComplete(end).onCancel(end).onError(end);
+export function superviseChild(scope: CancelScope, managed: ManagedChild, onCancel: (error: CancelationError) => void): void {
+  const release = holdScope(scope, {
+    cancelled: (error) => {
+      onCancel(error);
+      managed.terminate(cancelFieldsOf(error));
+    },
+    stop: (error) => {
+      managed.terminate(error !== undefined ? cancelFieldsOf(error) : { reason: 'parent', message: 'Parent operation ended', parentId: scope.id });
+    },
+  });
+  if (release === undefined) {
+    managed.terminate({ reason: 'parent', message: 'Parent operation has already ended', parentId: scope.id });
+    return;
   }
-  const children = set;
-  children.add(managed);
-  void managed.done.then(() => children.delete(managed));
-}
-
-function endChildren(scope: Cancelable, children: Set<ManagedChild>): Promise<void> | undefined {
-  guarded.delete(scope);
-  if (children.size === 0) return undefined;
-  const error = scope.cancelError;
-  const init: WireCancelInit =
-    error !== undefined ? initFromError(error) : { reason: 'parent', message: 'Parent operation ended', parentId: scope.id };
-  const waits: Promise<void>[] = [];
-  for (const managed of children) {
-    managed.terminate(init);
-    waits.push(managed.done);
-  }
-  return Promise.all(waits).then(noop);
-}
-
-/**
- * Throws unless `scope` is running (a child started now could outlive it). `method` names the call.
- */
-export function checkRunning(scope: Cancelable, method: string): void {
-  if (!scope.isRunning) {
-    throw new TypeError(`${method}() needs a running scope; '${scope.name}' is ${scope.status}`);
-  }
+  void managed.done.then(release);
 }

@@ -1,21 +1,27 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn as spawnChild, type ChildProcess, type SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { CancelationError } from '../core/errors.js';
-import type { Cancelable } from '../core/scope.js';
-import { checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
-import { checkRunning, DEFAULT_PROCESS_GRACE_MS, guard, ManagedChild } from './managed-child.js';
-import { initFromError } from './protocol.js';
+import {
+  resolveScope,
+  type CancelScope,
+  checkDurationOrInfinity,
+  checkOptions,
+  describeValue,
+  noop,
+  settleOnce,
+} from '../core/index.js';
+import { DEFAULT_PROCESS_GRACE_MS, ManagedChild, superviseChild } from './managed-child.js';
 import { checkKillSignal, signalChild, type KillSignal } from './signals.js';
-import { settleOnce } from './settle-once.js';
 
 /** Default cap on the output kept per stream (`maxBuffer`): 16 MiB. */
 export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 
 /**
- * Options of `scope.spawn()`: Node's `SpawnOptions` plus how the child is stopped and how its output
- * is collected.
+ * Options of {@link spawn}: Node's `SpawnOptions` plus the scope, how the child is stopped and how
+ * its output is collected.
  */
-export interface ScopedSpawnOptions extends SpawnOptions {
+export interface SpawnOptions extends NodeSpawnOptions {
+  /** The scope the child belongs to. Default: `Cancelable.current()`. */
+  scope?: CancelScope;
   /**
    * Milliseconds between `killSignal` and `SIGKILL` when the child is still alive. Default
    * {@link DEFAULT_PROCESS_GRACE_MS} (5 s); `Infinity` never escalates.
@@ -59,7 +65,7 @@ export interface SpawnResult {
 export type SpawnPromise = Promise<SpawnResult> & { readonly child: ChildProcess | undefined };
 
 /**
- * Spawns `command` tied to `scope` (the implementation of `scope.spawn()`).
+ * Spawns `command` as a child process tied to a scope (`options.scope`, else `Cancelable.current()`).
  *
  * - Resolves with `{ code, signal, stdout, stderr }` when the child has exited and its stdio closed,
  *   whatever the exit code.
@@ -71,18 +77,13 @@ export type SpawnPromise = Promise<SpawnResult> & { readonly child: ChildProcess
  *
  * @example
  * ```ts
- * await Cancelable.withTimeout(10_000).run(async (scope) => {
- *   const { code, stdout } = await scope.spawn('git', ['status', '--short']);
+ * await Cancelable.withTimeout(10_000).run(async () => {
+ *   const { code, stdout } = await spawn('git', ['status', '--short']);
  *   return code === 0 ? stdout : undefined;
  * });
  * ```
  */
-export function spawnInScope(
-  scope: Cancelable,
-  command: string,
-  args?: readonly string[],
-  options?: ScopedSpawnOptions,
-): SpawnPromise {
+export function spawn(command: string, args?: readonly string[], options?: SpawnOptions): SpawnPromise {
   if (typeof command !== 'string' || command === '') {
     throw new TypeError(`command must be a non-empty string, got ${describeValue(command)}`);
   }
@@ -97,11 +98,12 @@ export function spawnInScope(
   const collect = checkBoolean('options.collect', options?.collect) ?? true;
   const encoding = options?.encoding === undefined ? 'utf8' : options.encoding;
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`options.encoding must be a Buffer encoding, got ${describeValue(encoding)}`);
-  checkRunning(scope, 'spawn');
+  const scope = resolveScope(options?.scope, 'spawn');
 
   if (scope.cancelError !== undefined) return withChild(Promise.reject(scope.cancelError), undefined);
 
-  const nodeOptions: SpawnOptions & Partial<ScopedSpawnOptions> = { ...options };
+  const nodeOptions: NodeSpawnOptions & Partial<SpawnOptions> = { ...options };
+  delete nodeOptions.scope;
   delete nodeOptions.graceMs;
   delete nodeOptions.processGroup;
   delete nodeOptions.collect;
@@ -110,7 +112,7 @@ export function spawnInScope(
   nodeOptions.killSignal = killSignal;
   if (processGroup && process.platform !== 'win32') nodeOptions.detached = true;
 
-  const child = spawn(command, args ?? [], nodeOptions);
+  const child = spawnChild(command, args ?? [], nodeOptions);
   const outcome = settleOnce<SpawnResult>();
   const fail = outcome.reject;
 
@@ -131,12 +133,7 @@ export function spawnInScope(
       signalChild(child, killSignal, processGroup);
     },
   });
-  guard(scope, managed);
-
-  const offCancel = scope.addCancelListener((error: CancelationError) => {
-    fail(error);
-    managed.terminate(initFromError(error));
-  });
+  superviseChild(scope, managed, fail);
   const onOverflow = (): void => {
     const error = Object.assign(new RangeError(`${command}: output exceeded maxBuffer (${maxBuffer} bytes)`), {
       code: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER',
@@ -150,7 +147,6 @@ export function spawnInScope(
   // After a successful start 'error' means a failed kill: reject (once); never crash the process.
   child.on('error', fail);
   child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-    offCancel();
     if (!outcome.pending) return;
     const result: SpawnResult = { code, signal };
     if (stdout !== undefined) result.stdout = stdout.text(encoding);
@@ -194,8 +190,6 @@ class Collector {
     return Buffer.concat(this.#chunks).toString(encoding);
   }
 }
-
-function noop(): void {}
 
 export function checkArgs(args: unknown): void {
   if (args === undefined) return;

@@ -1,6 +1,6 @@
 import { OperationStatus } from '../core/reasons.js';
 import { checkInteger, checkOptions, describeValue } from '../core/validate.js';
-import { toEpochMs } from '../sources/deadline.js';
+import { checkTime as toEpochMs } from '../core/index.js';
 
 /** Selects operations in `list()` and `cancelAll()`. Every given field must match. */
 export interface OperationFilter {

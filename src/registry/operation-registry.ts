@@ -8,10 +8,10 @@ import {
   type ScopeObserver,
 } from '../core/registry-hooks.js';
 import { singleton } from '../core/runtime.js';
-import type { Cancelable } from '../core/scope.js';
+import type { Cancelable } from '../cancelable.js';
 import { parseCancelArgument, type CancelArgument } from '../core/token.js';
 import { checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
-import { toEpochMs } from '../sources/deadline.js';
+import { checkTime as toEpochMs } from '../core/index.js';
 import { serveRegistry, type ControlServer, type ControlServerOptions } from '../processes/control-server.js';
 import {
   compileFilter,

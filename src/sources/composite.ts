@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { Reportable } from '../core/diagnostics.js';
+import { reportSourceError, type Reportable } from '../core/diagnostics.js';
 import type { CancelationInit } from '../core/errors.js';
 import {
   CancelationSource,
@@ -7,7 +7,6 @@ import {
   kDeactivate,
   kFire,
   MultiSource,
-  reportFailure,
   type SourceTarget,
 } from '../core/source.js';
 import { CancelationToken } from '../core/token.js';
@@ -136,7 +135,7 @@ export abstract class CompositeSource extends MultiSource {
       try {
         child[kDeactivate](activation.states[i]);
       } catch (error) {
-        reportFailure(activation.target, child, 'stop', error);
+        reportSourceError(activation.target.reportable, child, 'stop', error);
       }
       activation.states[i] = undefined;
     }

@@ -1,4 +1,4 @@
-import type { CancelableOptions } from '../core/scope.js';
+import type { CancelableOptions } from '../core/index.js';
 import { checkFunction, checkOptions, checkOptionalString } from '../core/validate.js';
 import { checkPollInterval, PollingSource, type ProbeResult } from './poll.js';
 

@@ -1,12 +1,8 @@
-export { TimeoutSource } from './timeout.js';
-export { DeadlineSource } from './deadline.js';
 export { TokenSource } from './token.js';
 export { AbortSignalSource } from './abort-signal.js';
 export { SignalSource, defaultSignals } from './signal.js';
 export type { SignalSourceArgs, SignalSourceOptions, WithSignalArgs, WithSignalOptions } from './signal.js';
 export { ConditionSource } from './condition.js';
 export type { ConditionPredicate, ConditionSourceOptions, WithConditionOptions } from './condition.js';
-export { ResourceConditionSource, systemResourceSamplers } from './resource.js';
-export type { CpuTimes, ResourceConditionOptions, ResourceSamplers } from './resource.js';
 export { AnyOfSource, AllOfSource } from './composite.js';
 export type { CompositeItem, CompositeSourceOptions } from './composite.js';

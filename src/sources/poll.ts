@@ -1,8 +1,9 @@
-import type { TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, setLongTimeout, unrefLongTimeout, type TimerHandle } from '../core/clock.js';
+import { reportSourceError } from '../core/diagnostics.js';
 import type { CancelationInit } from '../core/errors.js';
-import { kFire, MultiSource, reportFailure, type CancelationSourceOptions, type SourceTarget } from '../core/source.js';
-import { checkInterval, describeValue } from '../core/validate.js';
-import { MAX_TIMER_DELAY } from './timer.js';
+import { kFire, MultiSource, type CancelationSourceOptions, type SourceTarget } from '../core/source.js';
+import { isThenable } from '../core/promise.js';
+import { checkInterval } from '../core/validate.js';
 
 /** @internal What one check says: fire with this init, or (undefined) not yet. */
 export type ProbeResult = CancelationInit | undefined;
@@ -19,24 +20,9 @@ export interface PollActivation<D> {
   active: boolean;
 }
 
-/**
- * @internal A polling interval: finite, > 0, and at most what one timer can wait (longer delays
- * would make Node fire after 1 ms and poll in a tight loop).
- */
+/** @internal A polling interval: finite and > 0 (any length: long ones are stepped, never clamped). */
 export function checkPollInterval(name: string, value: unknown): number {
-  checkInterval(name, value);
-  if ((value as number) > MAX_TIMER_DELAY) {
-    throw new RangeError(`${name} must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days), got ${describeValue(value)}`);
-  }
-  return value as number;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
+  return checkInterval(name, value);
 }
 
 /**
@@ -78,7 +64,7 @@ export abstract class PollingSource<D> extends MultiSource {
     const activation = state as PollActivation<D>;
     activation.active = false;
     if (activation.handle !== undefined) {
-      activation.target.clock.clearTimeout(activation.handle);
+      clearLongTimeout(activation.target.clock, activation.handle);
       activation.handle = undefined;
     }
   }
@@ -115,21 +101,21 @@ export abstract class PollingSource<D> extends MultiSource {
     try {
       activation.target[kFire](result, this);
     } catch (error) {
-      reportFailure(activation.target, this, 'fire', error);
+      reportSourceError(activation.target.reportable, this, 'fire', error);
     }
   }
 
   #failed(activation: PollActivation<D>, error: unknown): void {
     if (!activation.active) return;
-    reportFailure(activation.target, this, 'predicate', error);
+    reportSourceError(activation.target.reportable, this, 'predicate', error);
     this.#schedule(activation);
   }
 
   #schedule(activation: PollActivation<D>): void {
     const clock = activation.target.clock;
-    const handle = clock.setTimeout(this.#onTimer, this.intervalMs, activation);
+    const handle = setLongTimeout(clock, this.#onTimer, this.intervalMs, activation);
     activation.handle = handle;
-    clock.unref?.(handle);
+    unrefLongTimeout(clock, handle);
   }
 
   readonly #onTimer = (activation: PollActivation<D>): void => {

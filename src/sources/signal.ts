@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
-import type { CancelableOptions } from '../core/scope.js';
-import { log } from '../core/diagnostics.js';
+import type { CancelableOptions } from '../core/index.js';
+import { log, reportSourceError } from '../core/diagnostics.js';
 import type { CancelationInit } from '../core/errors.js';
-import { kFire, MultiSource, reportFailure, type SourceTarget } from '../core/source.js';
+import { kFire, MultiSource, type SourceTarget } from '../core/source.js';
 import { checkOptions, describeValue } from '../core/validate.js';
 import { subscribeSignal } from './signal-hub.js';
 
@@ -168,7 +168,7 @@ export class SignalSource extends MultiSource {
       try {
         target[kFire](init, this);
       } catch (error) {
-        reportFailure(target, this, 'signal', error);
+        reportSourceError(target.reportable, this, 'signal', error);
       }
       return;
     }

@@ -2,7 +2,7 @@
  * `cancelableStream()`: the library's entry point for cancelling async streams. Used by
  * `Cancelable.prototype.stream`.
  */
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { CancelableAsyncIterator } from './iterator.js';
 import type { CancelableStreamOptions, StreamSource } from './types.js';
 

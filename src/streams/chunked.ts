@@ -4,9 +4,9 @@
  * progress and context; this layer only groups items.
  */
 import type { TimerHandle } from '../core/clock.js';
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { checkInteger, checkInterval, checkOptions } from '../core/validate.js';
-import { MAX_TIMER_DELAY } from '../sources/timer.js';
+import { clearLongTimeout, setLongTimeout } from '../core/index.js';
 import { CancelableAsyncIterator } from './iterator.js';
 import type { ChunkedStreamOptions, StreamPartialResult, StreamSource } from './types.js';
 
@@ -61,7 +61,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
     this.#maxWait =
       options.maxWaitMs === undefined
         ? 0
-        : Math.min(checkInterval('options.maxWaitMs', options.maxWaitMs), MAX_TIMER_DELAY);
+        : checkInterval('options.maxWaitMs', options.maxWaitMs);
     this.#inner = new CancelableAsyncIterator(source, scope, options);
     this.scope = this.#inner.scope;
   }
@@ -252,12 +252,12 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
   // ---------------------------------------------------------------- early flush
 
   #armTimer(delay: number): void {
-    this.#timer = this.scope.clock.setTimeout(this.#onTimer, delay, undefined);
+    this.#timer = setLongTimeout(this.scope.clock, this.#onTimer, delay, undefined);
   }
 
   #clearTimer(): void {
     if (this.#timer === undefined) return;
-    this.scope.clock.clearTimeout(this.#timer);
+    clearLongTimeout(this.scope.clock, this.#timer);
     this.#timer = undefined;
   }
 

@@ -4,8 +4,8 @@
  */
 import type { TimerHandle } from '../core/clock.js';
 import { reportSourceError } from '../core/diagnostics.js';
-import type { Cancelable } from '../core/scope.js';
-import { MAX_TIMER_DELAY } from '../sources/timer.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
+import { clearLongTimeout, setLongTimeout } from '../core/index.js';
 import { isThenable } from './adapters.js';
 import { runIn } from './context.js';
 
@@ -61,9 +61,9 @@ export function waitForClose(scope: Cancelable, closing: Promise<void> | undefin
       );
       resolve();
     };
-    timer = clock.setTimeout(onTimeout, Math.min(graceMs, MAX_TIMER_DELAY), undefined);
+    timer = setLongTimeout(clock, onTimeout, graceMs, undefined);
     closing.then(() => {
-      if (timer !== undefined) clock.clearTimeout(timer);
+      if (timer !== undefined) clearLongTimeout(clock, timer);
       timer = undefined;
       resolve();
     }, noop);

@@ -4,7 +4,7 @@
  * generator would be the consumer's scope. Each pull re-enters the scope the stream was bound to; the
  * consumer's own code keeps its own context.
  */
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { runtime } from '../core/runtime.js';
 
 /** What the iterator pulls from: the source's own iterator, or an adapter. */

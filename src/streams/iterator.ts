@@ -7,7 +7,7 @@
  * first pull, removed on every exit) rejects a pending `next()` at once and closes the source without
  * waiting for it.
  */
-import type { Cancelable } from '../core/scope.js';
+import { onCancellation, type CancelScope as Cancelable } from '../core/index.js';
 import { reportSourceError } from '../core/diagnostics.js';
 import { cancelSource, openSource, returnSource, type OpenedSource } from './adapters.js';
 import { startClose, streamSourceLabel, waitForClose } from './close.js';
@@ -126,7 +126,7 @@ export class CancelableAsyncIterator<T> implements AsyncIterableIterator<T, unde
       this.#cancel(scope.cancelError);
       return Promise.reject(this.#error);
     }
-    if (this.#off === undefined) this.#off = scope.addCancelListener(this.#onCancel);
+    if (this.#off === undefined) this.#off = onCancellation(scope, this.#onCancel);
     let result: PromiseLike<IteratorResult<T>> | IteratorResult<T>;
     try {
       result = pullIn(scope, this.#it);

@@ -1,7 +1,7 @@
 /**
  * Argument checks of the stream functions: each throws at the call that got the bad value.
  */
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
 import type { CancelableStreamOptions } from './types.js';
 
@@ -42,7 +42,7 @@ export function checkScope(scope: unknown): Cancelable {
   if (
     candidate === null ||
     typeof candidate !== 'object' ||
-    typeof candidate.addCancelListener !== 'function' ||
+    typeof candidate.run !== 'function' ||
     typeof candidate.reportProgress !== 'function' ||
     !('isCancelled' in candidate)
   ) {

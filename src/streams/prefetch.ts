@@ -3,7 +3,7 @@
  * (backpressure). It is an adapter in front of the source, so the iterator handles cancellation,
  * progress and context the same way with or without it.
  */
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { cancelSource, isThenable, returnSource, type OpenedSource, type SourceAdapter } from './adapters.js';
 import { pullIn } from './context.js';
 

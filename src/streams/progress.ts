@@ -2,7 +2,7 @@
  * Progress of a stream: the partial result kept on the scope, periodic reports, `onProgress`.
  */
 import { reportCallbackError } from '../core/diagnostics.js';
-import type { Cancelable } from '../core/scope.js';
+import type { CancelScope as Cancelable } from '../core/index.js';
 import { isThenable } from './adapters.js';
 import type { StreamPartialResult } from './types.js';
 

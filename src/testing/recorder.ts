@@ -11,7 +11,7 @@ import {
   type StartDiagnostic,
 } from '../core/diagnostics.js';
 import type { OperationStatus } from '../core/reasons.js';
-import { Cancelable } from '../core/scope.js';
+import { CancelScope as Cancelable } from '../core/index.js';
 import { checkOptions, describeValue } from '../core/validate.js';
 import { matches, show } from './match.js';
 

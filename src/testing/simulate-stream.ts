@@ -1,5 +1,5 @@
 import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
-import { Cancelable } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
 import { checkDuration, checkFunction, checkInteger, describeValue } from '../core/validate.js';
 import { normalizeSeed, randomSeed, SeededRandom, type Seed } from './random.js';
 import { TimedIterator, type TimedStep } from './timed-iterator.js';

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { CancelationError } from '../core/errors.js';
-import type { Cancelable } from '../core/scope.js';
+import { onCancellation, type CancelScope as Cancelable } from '../core/index.js';
 
 /** @internal One step of a timed sequence: wait `delayMs` on the clock, then emit `value`. */
 export interface TimedStep<T> {
@@ -162,7 +162,7 @@ export class TimedIterator<T> implements AsyncIterableIterator<T> {
         ms,
         undefined,
       );
-      if (this.#scope !== undefined) offScope = this.#scope.addCancelListener(fail);
+      if (this.#scope !== undefined) offScope = onCancellation(this.#scope, fail);
       const signal = this.#signal;
       if (signal !== undefined && this.#wait === wait) {
         onAbort = () => fail(signal.reason);

@@ -1,47 +1,27 @@
-import { createCancelationError, isCancelationError } from '../core/errors.js';
-import { isCancelationReason, type CancelationReason } from '../core/reasons.js';
-
 /**
- * What `runInWorker` and `workerMain` say to each other. The main thread puts an envelope in
- * `workerData` (the token's buffer and the user's data); the worker posts one result message on
- * `parentPort`. Both carry a marker so they never mix with the user's own messages.
+ * What `runInWorker` and `workerMain` say to each other. Right after starting the worker, the calling
+ * thread posts one envelope (the shared token's buffer, the file's label); the worker takes it off its
+ * port synchronously in `workerMain()` and later posts one result message. Both carry a marker so they
+ * never mix with the user's own messages, and the worker's `workerData` is the user's own.
  */
-export const ENVELOPE_KEY = '__cancelable';
-export const PROTOCOL_VERSION = 1;
+import type { SerializedError } from '../core/index.js';
+
+export const PROTOCOL_VERSION = 2;
+export const ENVELOPE_TYPE = 'cancelable:worker-envelope';
 export const RESULT_TYPE = 'cancelable:worker-result';
 
-/** @internal `workerData` of a worker started by `runInWorker`. */
+/** @internal The first message a `runInWorker` worker receives. */
 export interface WorkerEnvelope {
-  [ENVELOPE_KEY]: { version: number; token: SharedArrayBuffer; file: string };
-  data: unknown;
+  type: typeof ENVELOPE_TYPE;
+  version: number;
+  token: SharedArrayBuffer;
+  file: string;
 }
 
 /** @internal The one message a `workerMain` worker posts. */
 export type ResultMessage =
   | { type: typeof RESULT_TYPE; ok: true; value: unknown }
   | { type: typeof RESULT_TYPE; ok: false; error: SerializedError };
-
-/** @internal An error as it crosses the thread boundary. */
-export type SerializedError =
-  | {
-      kind: 'error';
-      name: string;
-      message: string;
-      stack: string | undefined;
-      code: unknown;
-      cancel: CancelFields | undefined;
-      cause: SerializedError | undefined;
-    }
-  | { kind: 'value'; value: unknown };
-
-interface CancelFields {
-  reason: CancelationReason;
-  timeoutMs?: number | undefined;
-  signal?: string | undefined;
-  conditionName?: string | undefined;
-  parentId?: string | undefined;
-  parentReason?: CancelationReason | undefined;
-}
 
 /** @internal Whether `message` is a result posted by `workerMain`. */
 export function isResultMessage(message: unknown): message is ResultMessage {
@@ -53,6 +33,11 @@ export function isResultMessage(message: unknown): message is ResultMessage {
   );
 }
 
+/** @internal Whether `message` is the envelope `runInWorker` posts first. */
+export function isEnvelope(message: unknown): message is WorkerEnvelope {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === ENVELOPE_TYPE;
+}
+
 /**
  * A worker started by `runInWorker` crashed (an uncaught error), exited before posting a result, or
  * was terminated because it did not stop within its grace period. `cause` holds the worker's own
@@ -60,7 +45,7 @@ export function isResultMessage(message: unknown): message is ResultMessage {
  *
  * @example
  * ```ts
- * try { await scope.runInWorker(file); }
+ * try { await runInWorker(file); }
  * catch (e) { if (e instanceof WorkerError) console.error(e.file, e.exitCode); }
  * ```
  */
@@ -82,84 +67,15 @@ export class WorkerError extends Error {
   }
 }
 
-const MAX_CAUSE_DEPTH = 8;
-
-/** @internal Turns anything thrown in a worker into something `postMessage` can carry. */
-export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error) && !isCancelationError(error)) {
+// `instanceof WorkerError` holds across the ESM and CommonJS copies.
+Object.defineProperty(WorkerError, Symbol.hasInstance, {
+  value: function hasInstance(value: unknown): boolean {
     try {
-      return { kind: 'value', value: structuredClone(error) };
+      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[workerErrorBrand] === true;
     } catch {
-      return { kind: 'value', value: String(error) };
+      return false;
     }
-  }
-  const e = error as Error & { code?: unknown; cause?: unknown };
-  let cancel: CancelFields | undefined;
-  if (isCancelationError(error)) {
-    const c = error as unknown as CancelFields;
-    cancel = {
-      reason: error.reason,
-      timeoutMs: numberOrUndefined(c.timeoutMs),
-      signal: stringOrUndefined(c.signal),
-      conditionName: stringOrUndefined(c.conditionName),
-      parentId: stringOrUndefined(c.parentId),
-      parentReason: isCancelationReason(c.parentReason) ? c.parentReason : undefined,
-    };
-  }
-  let code: unknown;
-  if (typeof e.code === 'string' || typeof e.code === 'number') code = e.code;
-  return {
-    kind: 'error',
-    name: String(e.name),
-    message: String(e.message),
-    stack: typeof e.stack === 'string' ? e.stack : undefined,
-    code,
-    cancel,
-    cause: e.cause !== undefined && depth < MAX_CAUSE_DEPTH ? serializeError(e.cause, depth + 1) : undefined,
-  };
-}
-
-const builtinErrors: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/**
- * @internal Rebuilds a worker's error in this thread: the same class for built-in errors and this
- * library's cancellation errors (so `isCancelation` still recognises them), the same name, message,
- * `code` and `cause` chain, and the worker's stack.
- */
-export function reviveError(serialized: SerializedError): unknown {
-  if (serialized.kind === 'value') return serialized.value;
-  let error: Error;
-  if (serialized.cancel !== undefined) {
-    error = createCancelationError({ ...serialized.cancel, message: serialized.message });
-  } else {
-    const Ctor = builtinErrors[serialized.name] ?? Error;
-    error = new Ctor(serialized.message);
-    if (error.name !== serialized.name) {
-      Object.defineProperty(error, 'name', { value: serialized.name, configurable: true, writable: true });
-    }
-  }
-  if (serialized.stack !== undefined) {
-    Object.defineProperty(error, 'stack', { value: serialized.stack, configurable: true, writable: true });
-  }
-  if (serialized.code !== undefined) {
-    Object.defineProperty(error, 'code', { value: serialized.code, configurable: true, writable: true, enumerable: true });
-  }
-  if (serialized.cause !== undefined) error.cause = reviveError(serialized.cause);
-  return error;
-}
-
-function numberOrUndefined(value: unknown): number | undefined {
-  return typeof value === 'number' ? value : undefined;
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
+  },
+});
+const workerErrorBrand = Symbol.for('cancelable.WorkerError');
+Object.defineProperty(WorkerError.prototype, workerErrorBrand, { value: true });

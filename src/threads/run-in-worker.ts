@@ -1,24 +1,31 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
-import type { TimerHandle } from '../core/clock.js';
-import { log } from '../core/diagnostics.js';
-import type { CancelationError } from '../core/errors.js';
-import { Cancelable } from '../core/scope.js';
-import { checkDurationOrInfinity, checkOptionalString, checkOptions, describeValue } from '../core/validate.js';
-import { MAX_TIMER_DELAY } from '../sources/timer.js';
 import {
-  ENVELOPE_KEY,
-  PROTOCOL_VERSION,
-  isResultMessage,
+  resolveScope,
+  type CancelScope,
+  checkDurationOrInfinity,
+  checkKnownKeys,
+  checkOptionalString,
+  clearLongTimeout,
+  describeValue,
+  holdScope,
+  log,
+  noop,
   reviveError,
-  WorkerError,
-  type WorkerEnvelope,
-} from './protocol.js';
+  setLongTimeout,
+  settleOnce,
+  type CancelationError,
+  type SettleOnce,
+  type TimerHandle,
+} from '../core/index.js';
+import { ENVELOPE_TYPE, isResultMessage, PROTOCOL_VERSION, WorkerError, type WorkerEnvelope } from './protocol.js';
 import { SharedCancelationToken } from './shared-token.js';
 
-/** Options of `scope.runInWorker(file, options)`. */
+/** Options of {@link runInWorker}. */
 export interface RunInWorkerOptions {
-  /** Handed to the worker's function as its second argument (structured-cloned). */
+  /** The scope the worker belongs to. Default: `Cancelable.current()`. */
+  scope?: CancelScope;
+  /** The worker's `workerData` and its function's second argument (structured-cloned). */
   workerData?: unknown;
   /**
    * How long, after the scope is cancelled (or after the worker posted its result), the worker may
@@ -40,18 +47,39 @@ export interface RunInWorkerOptions {
   name?: string;
 }
 
-const noop = (): void => {};
+const optionKeys: ReadonlySet<string> = new Set([
+  'scope',
+  'workerData',
+  'graceMs',
+  'transferList',
+  'resourceLimits',
+  'execArgv',
+  'argv',
+  'env',
+  'name',
+]);
 
 /**
- * Runs `file` in a worker thread tied to `scope` (the implementation of `scope.runInWorker`). The
- * worker runs in a child scope of `scope`, so the caller's scope never settles before the worker has
- * exited. See the `runInWorker` method for the contract.
+ * Runs `file` in a worker thread tied to a scope (`options.scope`, else `Cancelable.current()`); the
+ * file calls `workerMain(async (scope, workerData) => result)`. Resolves with that result once the
+ * worker has exited.
+ *
+ * - Cancelling the scope rejects at once with its cancellation error and cancels the worker's scope
+ *   (through shared memory: a CPU-bound loop that polls its token sees it without yielding); a worker
+ *   still running `graceMs` later is terminated, in the background.
+ * - The scope's `run()` settles only once the worker has exited: no worker outlives its scope.
+ * - A worker that crashes, exits without a result, or is terminated rejects with a {@link WorkerError}.
+ *
+ * @example
+ * ```ts
+ * const sum = await Cancelable.withTimeout(5_000).run(() =>
+ *   runInWorker<number>(new URL('./crunch.worker.js', import.meta.url), { workerData: { n: 1e9 } }),
+ * );
+ * ```
  */
-export function runInWorker<R>(scope: Cancelable, file: string | URL, options?: RunInWorkerOptions): Promise<R> {
+export function runInWorker<R = unknown>(file: string | URL, options?: RunInWorkerOptions): Promise<R> {
   const label = checkWorkerFile(file);
-  checkOptions('options', options);
-  const graceMs =
-    options?.graceMs === undefined ? scope.graceMs : checkDurationOrInfinity('options.graceMs', options.graceMs);
+  checkKnownKeys('options', options, optionKeys);
   const transferList = options?.transferList;
   if (transferList !== undefined && !Array.isArray(transferList)) {
     throw new TypeError(`options.transferList must be an array, got ${describeValue(transferList)}`);
@@ -66,162 +94,146 @@ export function runInWorker<R>(scope: Cancelable, file: string | URL, options?: 
     throw new TypeError(`options.execArgv must be an array of strings, got ${describeValue(execArgv)}`);
   }
   const argv = options?.argv;
-  if (argv !== undefined && !Array.isArray(argv)) {
-    throw new TypeError(`options.argv must be an array, got ${describeValue(argv)}`);
-  }
+  if (argv !== undefined && !Array.isArray(argv)) throw new TypeError(`options.argv must be an array, got ${describeValue(argv)}`);
   const name = checkOptionalString('options.name', options?.name);
-  if (!scope.isRunning) {
-    throw new TypeError(`runInWorker() needs a running scope; '${scope.name}' is ${scope.status}`);
-  }
+  const scope = resolveScope(options?.scope, 'runInWorker');
+  const graceMs = options?.graceMs === undefined ? scope.graceMs : checkDurationOrInfinity('options.graceMs', options.graceMs);
+  const cancelError = scope.cancelError;
+  if (cancelError !== undefined) return Promise.reject(cancelError);
   const workerOptions: WorkerOptions = {
     name: name ?? baseName(label),
+    workerData: options?.workerData,
     ...(transferList !== undefined ? { transferList: transferList as TransferListItem[] } : {}),
     ...(resourceLimits !== undefined ? { resourceLimits } : {}),
     ...(execArgv !== undefined ? { execArgv } : {}),
     ...(argv !== undefined ? { argv } : {}),
     ...(options?.env !== undefined ? { env: options.env } : {}),
   };
-  // A child scope: a caller that ends (or is cancelled) waits for it, so no worker outlives it. Its
-  // own grace is Infinity because the body below bounds itself (terminate after graceMs).
-  const child = new Cancelable({
-    name: `worker:${baseName(label)}`,
-    parent: scope,
-    graceMs: Infinity,
-    clock: scope.clock,
-    ...(scope.logger !== undefined ? { logger: scope.logger } : {}),
-  });
-  const run = child.run(
-    (c) =>
-      new Promise<R>((resolve, reject) => {
-        superviseWorker(scope, c, file, label, options?.workerData, workerOptions, graceMs, resolve, reject);
-      }),
-  );
-  // The caller sees its own scope's cancellation error, not the child's ParentCancelation.
-  return run.then(undefined, (error: unknown) => {
-    throw scope.cancelError ?? error;
-  });
+  const outcome = settleOnce<R>();
+  let worker: Worker;
+  const token = new SharedCancelationToken();
+  try {
+    worker = new Worker(file, workerOptions);
+  } catch (error) {
+    return Promise.reject(new WorkerError(`Could not start worker '${label}': ${messageOf(error)}`, { file: label, cause: error }));
+  }
+  const envelope: WorkerEnvelope = { type: ENVELOPE_TYPE, version: PROTOCOL_VERSION, token: token.buffer, file: label };
+  worker.postMessage(envelope);
+  new WorkerSupervisor(scope, worker, token, label, graceMs, outcome as SettleOnce<unknown>);
+  return outcome.promise;
 }
 
-/** Starts the worker and settles once it has exited, with its result, its error, or why it stopped. */
-function superviseWorker<R>(
-  scope: Cancelable,
-  child: Cancelable,
-  file: string | URL,
-  label: string,
-  data: unknown,
-  workerOptions: WorkerOptions,
-  graceMs: number,
-  resolve: (value: R) => void,
-  reject: (error: unknown) => void,
-): void {
-  if (child.isCancelled) {
-    reject(child.cancelError);
-    return;
-  }
-  const token = new SharedCancelationToken();
-  const envelope: WorkerEnvelope = {
-    [ENVELOPE_KEY]: { version: PROTOCOL_VERSION, token: token.buffer, file: label },
-    data,
-  };
-  let worker: Worker;
-  try {
-    worker = new Worker(file, { ...workerOptions, workerData: envelope });
-  } catch (error) {
-    reject(new WorkerError(`Could not start worker '${label}': ${messageOf(error)}`, { file: label, cause: error }));
-    return;
-  }
-  const clock = child.clock;
-  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
-  let crash: unknown;
-  let hasCrash = false;
-  let timer: TimerHandle;
-  let deadlineArmed = false;
-  let terminated = false;
+/**
+ * One worker tied to its scope's ledger: cancels the worker's token when the scope is cancelled (and
+ * rejects the caller at once), terminates it if it has not exited `graceMs` later, and releases the
+ * scope when the worker has exited.
+ */
+class WorkerSupervisor {
+  #result: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
+  #crash: { error: unknown } | undefined;
+  #deadline: TimerHandle;
+  #deadlineArmed = false;
+  #terminated = false;
+  readonly #release: (() => void) | undefined;
 
-  const terminate = (): void => {
-    timer = undefined;
-    terminated = true;
-    worker.terminate().then(noop, noop);
+  constructor(
+    readonly scope: CancelScope,
+    readonly worker: Worker,
+    readonly token: SharedCancelationToken,
+    readonly label: string,
+    readonly graceMs: number,
+    readonly outcome: SettleOnce<unknown>,
+  ) {
+    worker.on('message', this.#onMessage);
+    worker.on('messageerror', this.#onError);
+    worker.on('error', this.#onError);
+    worker.once('exit', this.#onExit);
+    this.#release = holdScope(scope, {
+      cancelled: (error) => this.#cancel(error),
+      stop: (error) => this.#cancel(error),
+    });
+    if (this.#release === undefined) this.#cancel(undefined); // the scope ended meanwhile
+  }
+
+  /** The scope was cancelled, or ends while the worker runs: tell the worker, bound its exit. */
+  #cancel(error: CancelationError | undefined): void {
+    if (error !== undefined) {
+      this.token.cancelSync({ reason: error.reason, message: error.message });
+      this.outcome.reject(error); // the caller learns at once; the worker stops in the background
+    } else {
+      this.token.cancelSync({ reason: 'parent', message: 'Parent operation ended' });
+    }
+    this.#armDeadline();
+  }
+
+  /** Terminates the worker if it has not exited `graceMs` from now. */
+  #armDeadline(): void {
+    if (this.#deadlineArmed) return;
+    this.#deadlineArmed = true;
+    if (this.graceMs === Infinity) return;
+    this.#deadline = setLongTimeout(this.scope.clock, terminate, this.graceMs, this);
+  }
+
+  terminate(): void {
+    this.#deadline = undefined;
+    this.#terminated = true;
+    this.worker.terminate().then(noop, noop);
+  }
+
+  readonly #onMessage = (message: unknown): void => {
+    if (this.#result !== undefined || !isResultMessage(message)) return;
+    this.#result = message.ok ? { ok: true, value: message.value } : { ok: false, error: reviveError(message.error) };
+    this.#armDeadline(); // it should exit by itself now
   };
-  // Terminates the worker if it has not exited `graceMs` from now (longer delays armed in steps).
-  const armDeadline = (): void => {
-    if (deadlineArmed) return;
-    deadlineArmed = true;
-    if (graceMs === Infinity) return;
-    let remaining = graceMs;
-    const step = (): void => {
-      if (remaining <= 0) {
-        terminate();
-        return;
-      }
-      const delay = Math.min(remaining, MAX_TIMER_DELAY);
-      remaining -= delay;
-      timer = clock.setTimeout(step, delay, undefined);
-    };
-    if (remaining === 0) terminate();
-    else step();
-  };
-  const onCancel = (error: CancelationError): void => {
-    // The worker gets the caller's reason and message (the child's own error only says "parent").
-    const source = scope.cancelError ?? error;
-    token.cancelSync({ reason: source.reason, message: source.message });
-    armDeadline();
-  };
-  const onMessage = (message: unknown): void => {
-    if (outcome !== undefined || !isResultMessage(message)) return;
-    outcome = message.ok ? { ok: true, value: message.value } : { ok: false, error: reviveError(message.error) };
-    armDeadline(); // it should exit by itself now
-  };
-  const onError = (error: unknown): void => {
-    if (outcome !== undefined) {
-      log(scope.logger, 'warn', `cancelable: worker '${label}' failed after posting its result`, { error });
+
+  readonly #onError = (error: unknown): void => {
+    if (this.#result !== undefined) {
+      log(this.scope.logger, 'warn', `cancelable: worker '${this.label}' failed after posting its result`, { error });
       return;
     }
-    if (!hasCrash) {
-      hasCrash = true;
-      crash = error;
-    }
+    this.#crash ??= { error };
   };
-  const onExit = (code: number): void => {
-    off();
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = undefined;
-    worker.off('message', onMessage);
-    worker.off('messageerror', onError);
-    worker.off('error', onError);
-    worker.off('exit', onExit);
-    if (outcome !== undefined) {
-      if (outcome.ok) resolve(outcome.value as R);
-      else reject(outcome.error);
-    } else if (hasCrash) {
-      reject(
-        new WorkerError(`Worker '${label}' crashed (exit code ${code}): ${messageOf(crash)}`, {
-          file: label,
-          exitCode: code,
-          cause: crash,
-        }),
-      );
-    } else if (terminated) {
-      reject(
-        new WorkerError(`Worker '${label}' did not stop within ${graceMs}ms of being cancelled and was terminated`, {
+
+  readonly #onExit = (code: number): void => {
+    const worker = this.worker;
+    worker.off('message', this.#onMessage);
+    worker.off('messageerror', this.#onError);
+    worker.off('error', this.#onError);
+    if (this.#deadline !== undefined) clearLongTimeout(this.scope.clock, this.#deadline);
+    this.#deadline = undefined;
+    this.#settle(code);
+    this.#release?.();
+  };
+
+  #settle(code: number): void {
+    const { label, outcome } = this;
+    const result = this.#result;
+    if (result !== undefined) {
+      if (result.ok) outcome.resolve(result.value);
+      else outcome.reject(result.error);
+    } else if (this.#crash !== undefined) {
+      const crash = this.#crash.error;
+      outcome.reject(new WorkerError(`Worker '${label}' crashed (exit code ${code}): ${messageOf(crash)}`, { file: label, exitCode: code, cause: crash }));
+    } else if (this.#terminated) {
+      outcome.reject(
+        new WorkerError(`Worker '${label}' did not stop within ${this.graceMs}ms of being cancelled and was terminated`, {
           file: label,
           exitCode: code,
         }),
       );
     } else {
-      reject(
-        new WorkerError(
-          `Worker '${label}' exited with code ${code} before reporting a result (does it call workerMain()?)`,
-          { file: label, exitCode: code },
-        ),
+      outcome.reject(
+        new WorkerError(`Worker '${label}' exited with code ${code} before reporting a result (does it call workerMain()?)`, {
+          file: label,
+          exitCode: code,
+        }),
       );
     }
-  };
-  worker.on('message', onMessage);
-  worker.on('messageerror', onError);
-  worker.on('error', onError);
-  worker.on('exit', onExit);
-  const off = child.addCancelListener(onCancel);
+  }
+}
+
+function terminate(supervisor: WorkerSupervisor): void {
+  supervisor.terminate();
 }
 
 function checkWorkerFile(file: unknown): string {

@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import type { CancelationError } from '../core/errors.js';
-import { CancelationReason } from '../core/reasons.js';
-import { CancelationToken, type CancelCallback } from '../core/token.js';
-import { describeValue } from '../core/validate.js';
+import {
+  CancelationReason,
+  CancelationToken,
+  describeValue,
+  nextId,
+  type CancelationError,
+  type CancelCallback,
+} from '../core/index.js';
 import { holdThread, releaseThread } from './keep-alive.js';
 
 /*
@@ -60,6 +63,7 @@ const REASONS: readonly CancelationReason[] = [
   CancelationReason.Signal,
   CancelationReason.Condition,
   CancelationReason.Parent,
+  CancelationReason.Disconnect,
 ];
 
 function reasonCode(reason: CancelationReason): number {
@@ -132,7 +136,7 @@ export class SharedCancelationToken extends CancelationToken {
     this.#bytes = Buffer.from(buffer);
     if (created) {
       const i32 = this.#i32;
-      this.#bytes.write(randomUUID(), ID_OFFSET, ID_LENGTH, 'latin1');
+      this.#bytes.write(nextId(), ID_OFFSET, ID_LENGTH, 'latin1');
       i32[I_MESSAGE_LENGTH] = -1;
       Atomics.store(i32, I_VERSION, VERSION);
       Atomics.store(i32, I_MAGIC, MAGIC);
@@ -165,41 +169,32 @@ export class SharedCancelationToken extends CancelationToken {
     return (this.#sharedId ??= this.#bytes.toString('latin1', ID_OFFSET, ID_OFFSET + ID_LENGTH));
   }
 
-  /** Whether the token has been cancelled, from any thread. Reads the shared memory (cheap: one atomic load). */
-  override get isCancelled(): boolean {
-    if (this.#delivered) return true;
-    if (Atomics.load(this.#i32, I_STATE) === 0) return false;
-    this.#sync();
-    return true;
+  /**
+   * What the getters read: the shared state, from any thread. A pure read (one atomic load while not
+   * cancelled): `isCancelled`, `reason`, `message`, `cancelledAt` and `error` never run callbacks;
+   * this thread's callbacks run when it is woken, or from a method (`onCancel`, `waitForCancel`,
+   * `throwIfCancelled`, `cancel`).
+   */
+  protected override readState(): { reason: CancelationReason; message: string | undefined; cancelledAt: number } | undefined {
+    if (this.#delivered) return super.readState();
+    const i32 = this.#i32;
+    const state = Atomics.load(i32, I_STATE);
+    if (state === 0) return undefined;
+    const reason = REASONS[state - 1] ?? CancelationReason.Manual;
+    if (Atomics.load(i32, I_DETAILS) !== 1) return { reason, message: undefined, cancelledAt: Date.now() };
+    const length = Atomics.load(i32, I_MESSAGE_LENGTH);
+    const message = length >= 0 ? this.#bytes.toString('utf8', MESSAGE_OFFSET, MESSAGE_OFFSET + length) : undefined;
+    return { reason, message, cancelledAt: this.#bytes.readDoubleLE(CANCELLED_AT_OFFSET) };
   }
 
-  /** The first cancel's reason, once cancelled (from any thread). */
-  override get reason(): CancelationReason | undefined {
+  /** Throws the cancellation error if the token is cancelled from any thread (and applies it here). */
+  override throwIfCancelled(): void {
     this.#sync();
-    return super.reason;
-  }
-
-  /** The first cancel's message (truncated to {@link MAX_SHARED_MESSAGE_BYTES}), once cancelled. */
-  override get message(): string | undefined {
-    this.#sync();
-    return super.message;
-  }
-
-  /** When the token was cancelled (epoch milliseconds, as seen by the cancelling thread). */
-  override get cancelledAt(): number | undefined {
-    this.#sync();
-    return super.cancelledAt;
-  }
-
-  /** The token's cancellation error in this thread, once cancelled. */
-  override get error(): CancelationError | undefined {
-    this.#sync();
-    return super.error;
+    super.throwIfCancelled();
   }
 
   /** An AbortSignal of this thread, aborted when the token is cancelled from any thread. */
   override get signal(): AbortSignal {
-    this.#sync();
     const signal = super.signal;
     // Someone may hold on to the signal only: make sure this thread hears of a remote cancel.
     if (!this.#delivered) this.#wantWake();
@@ -321,7 +316,7 @@ export class SharedCancelationToken extends CancelationToken {
 
   /** Whether the cancel's message was cut to {@link MAX_SHARED_MESSAGE_BYTES}. */
   get messageTruncated(): boolean {
-    return this.isCancelled && (Atomics.load(this.#i32, I_FLAGS) & FLAG_TRUNCATED) !== 0;
+    return Atomics.load(this.#i32, I_STATE) !== 0 && (Atomics.load(this.#i32, I_FLAGS) & FLAG_TRUNCATED) !== 0;
   }
 
   // ------------------------------------------------------------------ waking this thread

@@ -1,14 +1,7 @@
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Cancelable, type CancelableOptions } from '../core/scope.js';
-import { checkFunction, checkOptions, describeValue } from '../core/validate.js';
-import {
-  ENVELOPE_KEY,
-  PROTOCOL_VERSION,
-  RESULT_TYPE,
-  serializeError,
-  type ResultMessage,
-  type WorkerEnvelope,
-} from './protocol.js';
+import { isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { Cancelable } from '../cancelable.js';
+import { checkFunction, checkOptions, serializeError, type CancelableOptions } from '../core/index.js';
+import { isEnvelope, PROTOCOL_VERSION, RESULT_TYPE, type ResultMessage, type WorkerEnvelope } from './protocol.js';
 import { SharedCancelationToken } from './shared-token.js';
 
 /** What a worker's main function gets after its scope and data. */
@@ -23,18 +16,19 @@ export interface WorkerContext {
   readonly file: string;
 }
 
-/** The body of a worker started by `scope.runInWorker()`. */
+/** The body of a worker started by `runInWorker()`. */
 export type WorkerMainFunction<D, R> = (scope: Cancelable, workerData: D, context: WorkerContext) => R | PromiseLike<R>;
 
 let started = false;
 
 /**
- * The entry point of a worker file run by `scope.runInWorker(file, { workerData })`: runs `fn` in a
- * scope linked to the caller's (cancelled with the caller's reason and message when the caller's
- * scope is cancelled) and sends its value, or its error with its stack, back as `runInWorker`'s
- * outcome. Call it once, at the top of the worker file. The returned promise never rejects; it
- * resolves once the outcome is posted. The worker then ends when its event loop is empty (the caller
- * terminates it if it has not `graceMs` later).
+ * The entry point of a worker file run by `runInWorker(file, { workerData })`: runs `fn` in a scope
+ * linked to the caller's (cancelled with the caller's reason and message when the caller's scope is
+ * cancelled) and sends its value, or its error with its stack, back as `runInWorker`'s outcome. Call it
+ * once, at the top of the worker file, before listening on `parentPort`. `workerData` (from
+ * `node:worker_threads`, and `fn`'s second argument) is the caller's own. The returned promise never
+ * rejects; it resolves once the outcome is posted. The worker then ends when its event loop is empty
+ * (the caller terminates it if it has not `graceMs` later).
  *
  * @example
  * ```ts
@@ -51,24 +45,20 @@ let started = false;
  * });
  * ```
  */
-export function workerMain<D = unknown, R = unknown>(
-  fn: WorkerMainFunction<D, R>,
-  options?: CancelableOptions,
-): Promise<void> {
+export function workerMain<D = unknown, R = unknown>(fn: WorkerMainFunction<D, R>, options?: CancelableOptions): Promise<void> {
   checkFunction('fn', fn);
   checkOptions('options', options);
   const port = parentPort;
   if (isMainThread || port === null) {
-    throw new TypeError('workerMain() must be called in a worker thread started by scope.runInWorker()');
+    throw new TypeError('workerMain() must be called in a worker thread started by runInWorker()');
   }
-  const envelope = readEnvelope(workerData);
   if (started) throw new TypeError('workerMain() was already called in this worker; call it once');
+  const envelope = readEnvelope(receiveMessageOnPort(port)?.message);
   started = true;
-  const token = SharedCancelationToken.from(envelope[ENVELOPE_KEY].token);
-  const context: WorkerContext = { token, file: envelope[ENVELOPE_KEY].file };
+  const token = SharedCancelationToken.from(envelope.token);
+  const context: WorkerContext = { token, file: envelope.file };
   const scope = Cancelable.withToken(token, { name: 'worker', ...options, parent: null });
-  const data = envelope.data as D;
-  return scope.run((s) => fn(s, data, context)).then(
+  return scope.run((s) => fn(s, workerData as D, context)).then(
     (value) => post(port, { type: RESULT_TYPE, ok: true, value }),
     (error: unknown) => post(port, { type: RESULT_TYPE, ok: false, error: serializeError(error) }),
   );
@@ -89,17 +79,16 @@ function post(port: NonNullable<typeof parentPort>, message: ResultMessage): voi
   }
 }
 
-function readEnvelope(data: unknown): WorkerEnvelope {
-  const inner = (data as Partial<WorkerEnvelope> | null | undefined)?.[ENVELOPE_KEY];
-  if (typeof inner !== 'object' || inner === null || !SharedCancelationToken.isTokenBuffer(inner.token)) {
+function readEnvelope(message: unknown): WorkerEnvelope {
+  if (!isEnvelope(message) || !SharedCancelationToken.isTokenBuffer(message.token)) {
     throw new TypeError(
-      `workerMain() must run in a worker started by scope.runInWorker(); this worker's workerData is ${describeValue(data)}`,
+      'workerMain() must run in a worker started by runInWorker() and be called before anything reads parentPort',
     );
   }
-  if (inner.version !== PROTOCOL_VERSION) {
+  if (message.version !== PROTOCOL_VERSION) {
     throw new TypeError(
-      `workerMain(): the calling thread speaks protocol version ${String(inner.version)}, this copy of cancelable speaks ${PROTOCOL_VERSION}`,
+      `workerMain(): the calling thread speaks protocol version ${String(message.version)}, this copy of cancelable speaks ${PROTOCOL_VERSION}`,
     );
   }
-  return data as WorkerEnvelope;
+  return message;
 }

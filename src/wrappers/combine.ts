@@ -1,4 +1,4 @@
-import { Cancelable, type CombineItem } from '../core/scope.js';
+import { Cancelable, type CombineItem } from '../cancelable.js';
 import { describeValue } from '../core/validate.js';
 import {
   compileSpec,

@@ -2,13 +2,13 @@
  * The machinery shared by every wrapper: options compiled once at wrap time into a {@link WrapperSpec},
  * then one fresh scope per call.
  */
-import { Cancelable, type CancelableOptions } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
+import type { CancelableOptions } from '../core/index.js';
 import type { CancelationSource } from '../core/source.js';
 import { CancelationToken } from '../core/token.js';
 import { checkDuration, checkOptionalString, checkOptions, describeValue } from '../core/validate.js';
 import { AbortSignalSource, isAbortSignal } from '../sources/abort-signal.js';
-import { DeadlineSource, toEpochMs } from '../sources/deadline.js';
-import { TimeoutSource } from '../sources/timeout.js';
+import { DeadlineSource, TimeoutSource, checkTime as toEpochMs } from '../core/index.js';
 import { TokenSource } from '../sources/token.js';
 
 /**

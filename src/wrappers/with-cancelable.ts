@@ -1,5 +1,5 @@
 import { runtime } from '../core/runtime.js';
-import { Cancelable } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
 import { describeValue } from '../core/validate.js';
 import {
   isDecoratorContext,

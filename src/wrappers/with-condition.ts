@@ -1,4 +1,4 @@
-import { Cancelable } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
 import type { ConditionPredicate } from '../sources/condition.js';
 import {
   compileSpec,

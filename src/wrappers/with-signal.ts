@@ -1,4 +1,4 @@
-import { Cancelable } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
 import { describeValue } from '../core/validate.js';
 import type { SignalSourceOptions } from '../sources/signal.js';
 import {

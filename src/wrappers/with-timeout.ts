@@ -1,4 +1,5 @@
-import { Cancelable, type CancelableOptions } from '../core/scope.js';
+import { Cancelable } from '../cancelable.js';
+import type { CancelableOptions } from '../core/index.js';
 import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
 
 function noop(): void {}

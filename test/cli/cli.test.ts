@@ -9,6 +9,7 @@ import { parseCommandLine } from '../../src/cli/args.js';
 import { runCli, type CliIO } from '../../src/cli/run.js';
 import { Cancelable, OperationRegistry, type OperationContext } from '../../src/index.js';
 import { ControlClient, serveRegistry } from '../../src/processes/index.js';
+import { inScope } from '../harness/in-scope.js';
 
 const NODE = process.execPath;
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -44,7 +45,7 @@ function lineReader(stream: Readable | null | undefined): () => Promise<string> 
 
 /** Runs the real CLI in its own process. */
 function cli(scope: Cancelable, args: string[], env: NodeJS.ProcessEnv = {}) {
-  return scope.spawn(NODE, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env } });
+  return inScope(scope).spawn(NODE, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env } });
 }
 
 /** Runs the CLI in this process and captures its output. */
@@ -69,7 +70,7 @@ interface TargetInfo {
 describe('the cancelable CLI, end to end', () => {
   it('lists the operations of another process as a tree and cancels one by id prefix', async () => {
     await new Cancelable().run(async (scope) => {
-      const target = scope.spawn(NODE, ['--import', 'tsx', TARGET, join(freshDir(), 'target.sock')]);
+      const target = inScope(scope).spawn(NODE, ['--import', 'tsx', TARGET, join(freshDir(), 'target.sock')]);
       const next = lineReader(target.child!.stdout);
       const info = JSON.parse(await next()) as TargetInfo;
 
@@ -96,7 +97,7 @@ describe('the cancelable CLI, end to end', () => {
     const socketDir = freshDir();
     const env = { CANCELABLE_SOCKET_DIR: socketDir };
     await new Cancelable().run(async (scope) => {
-      const target = scope.spawn(NODE, ['--import', 'tsx', TARGET, 'default'], { env: { ...process.env, ...env } });
+      const target = inScope(scope).spawn(NODE, ['--import', 'tsx', TARGET, 'default'], { env: { ...process.env, ...env } });
       const next = lineReader(target.child!.stdout);
       const info = JSON.parse(await next()) as TargetInfo;
       expect(info.path).toBe(join(socketDir, `cancelable-${info.pid}.sock`));
@@ -116,7 +117,7 @@ describe('the cancelable CLI, end to end', () => {
 
   it('watch streams the changes until the process goes away', async () => {
     await new Cancelable().run(async (scope) => {
-      const target = scope.spawn(NODE, ['--import', 'tsx', TARGET, join(freshDir(), 'watched.sock')]);
+      const target = inScope(scope).spawn(NODE, ['--import', 'tsx', TARGET, join(freshDir(), 'watched.sock')]);
       const info = JSON.parse(await lineReader(target.child!.stdout)()) as TargetInfo;
       const watch = cli(scope, ['watch', '--socket', info.path, '--json']);
       const next = lineReader(watch.child!.stdout);

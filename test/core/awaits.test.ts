@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Cancelable, ManualCancelation } from '../../src/index.js';
 import { rejection, track } from './helpers.js';
 import { flush, ManualClock } from './manual-clock.js';
+import { onCancellation } from '../../src/core/index.js';
 
 describe('sleep', () => {
   it('waits on the scope clock and resolves', async () => {
@@ -159,13 +160,13 @@ describe('addCancelListener (internal API for streams, workers, processes)', () 
     const calls: unknown[] = [];
     await rejection(
       scope.run(async (s) => {
-        s.addCancelListener((error) => calls.push(['kept', error]));
-        const off = s.addCancelListener(() => calls.push('removed'));
+        onCancellation(s, (error) => calls.push(['kept', error]));
+        const off = onCancellation(s, () => calls.push('removed'));
         off();
         s.cancel();
         expect(calls).toEqual([['kept', s.cancelError]]);
         s.cancel();
-        s.addCancelListener((error) => calls.push(['late', error]));
+        onCancellation(s, (error) => calls.push(['late', error]));
         expect(calls).toHaveLength(2);
         await s.sleep(1);
       }),

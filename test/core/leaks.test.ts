@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { assertNoLeaks, expectCollected, forceGC, snapshotResources } from '../harness/leaks.js';
 import { rejection } from './helpers.js';
+import { onCancellation } from '../../src/core/index.js';
 
 const never = (): Promise<never> => new Promise<never>(() => {});
 
@@ -105,7 +106,7 @@ describe('waits on a long-lived scope release what they waited for (PITFALLS 9)'
     }, { label: 'raced value' });
     await expectCollected(() => {
       const listener = { onCancel: () => undefined };
-      const off = scope.addCancelListener(() => listener.onCancel());
+      const off = onCancellation(scope, () => listener.onCancel());
       off();
       return listener;
     }, { label: 'removed cancel listener' });

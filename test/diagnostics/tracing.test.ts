@@ -66,7 +66,8 @@ describe('tracing:cancelable.run', () => {
 
   it("a subscriber's bindStore makes its store current inside the body, and the scope too", async () => {
     const store = new AsyncLocalStorage<string>();
-    runTracing.start.bindStore(store, (context) => `span:${(context).scope.name}`);
+    const start = diagnosticsChannel.tracingChannel('cancelable.run').start;
+    start.bindStore(store, (context) => `span:${(context as RunTraceContext).scope.name}`);
     try {
       let seen: string | undefined;
       let current: string | undefined;
@@ -79,7 +80,7 @@ describe('tracing:cancelable.run', () => {
       expect(current).toBe('traced');
       expect(store.getStore()).toBeUndefined();
     } finally {
-      runTracing.start.unbindStore(store);
+      start.unbindStore(store);
     }
   });
 

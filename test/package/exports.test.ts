@@ -9,8 +9,8 @@ import { ensureBuilt } from '../harness/build.js';
 const root = resolve(import.meta.dirname, '../..');
 const entries = {
   'cancelable-ts': ['Cancelable', 'CancelationToken', 'TimeoutCancelation', 'cancelableStream', 'OperationRegistry', 'cancelable'],
-  'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain'],
-  'cancelable-ts/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
+  'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain', 'runInWorker', 'WorkerError'],
+  'cancelable-ts/process': ['spawn', 'fork', 'fromParentProcess', 'ResourceConditionSource', 'serveRegistry'],
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
 } as const;
 

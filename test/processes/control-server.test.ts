@@ -15,6 +15,7 @@ import {
   type ControlServer,
 } from '../../src/processes/index.js';
 import { firstLine, fixture, NODE, TSX_EXEC_ARGV, waitFor } from './helpers.js';
+import { inScope } from '../harness/in-scope.js';
 
 const isWindows = process.platform === 'win32';
 const dir = mkdtempSync(join(tmpdir(), 'cbl-'));
@@ -259,7 +260,7 @@ describe('registry.listen / serveRegistry', () => {
   it.skipIf(isWindows)('replaces a stale socket file left by a dead process', async () => {
     const path = socketPath();
     await new Cancelable().run(async (s) => {
-      const holder = s.spawn(NODE, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
+      const holder = inScope(s).spawn(NODE, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
       await firstLine(holder.child!.stdout);
       process.kill(holder.child!.pid!, 'SIGKILL');
       await holder;
@@ -301,7 +302,7 @@ describe('registry.listen / serveRegistry', () => {
   it.skipIf(isWindows)('never keeps the process alive, and the socket file goes when the process exits', async () => {
     const path = socketPath();
     const { code, stdout } = await new Cancelable().run((s) =>
-      s.spawn(NODE, [...TSX_EXEC_ARGV, fixture('listen-and-return.ts'), path]),
+      inScope(s).spawn(NODE, [...TSX_EXEC_ARGV, fixture('listen-and-return.ts'), path]),
     );
     expect(code).toBe(0);
     expect(stdout).toBe(`listening on ${path}\n`);

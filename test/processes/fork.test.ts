@@ -11,6 +11,8 @@ import {
   TimeoutCancelation,
 } from '../../src/index.js';
 import { fixture, firstLine, isAlive, NODE, TSX_EXEC_ARGV, waitFor } from './helpers.js';
+import { inScope } from '../harness/in-scope.js';
+import { fork } from '../../src/processes/index.js';
 
 const tsx = { execArgv: TSX_EXEC_ARGV };
 const dir = mkdtempSync(join(tmpdir(), 'cancelable-fork-'));
@@ -39,7 +41,7 @@ function nextMessage<T>(child: ChildProcess | undefined, type: string): Promise<
 describe('scope.fork and Cancelable.fromParentProcess', () => {
   it("resolves with the value the child's run returns", async () => {
     const result = await new Cancelable().run((scope) =>
-      scope.fork<{ args: string[]; pid: number }>(fixture('fork-echo.ts'), ['a', 'b c'], tsx),
+      inScope(scope).fork<{ args: string[]; pid: number }>(fixture('fork-echo.ts'), ['a', 'b c'], tsx),
     );
     expect(result.args).toEqual(['a', 'b c']);
     expect(isAlive(result.pid)).toBe(false); // settled once the child had exited
@@ -47,13 +49,13 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
 
   it('accepts a file: URL', async () => {
     const url = new URL('./fixtures/fork-echo.ts', import.meta.url);
-    const result = await new Cancelable().run((scope) => scope.fork<{ args: string[] }>(url, [], tsx));
+    const result = await new Cancelable().run((scope) => inScope(scope).fork<{ args: string[] }>(url, [], tsx));
     expect(result.args).toEqual([]);
   });
 
   it("rejects with the child's error, revived with name, message, code and stack", async () => {
     const error = await new Cancelable()
-      .run((scope) => scope.fork(fixture('fork-throws.ts'), [], tsx))
+      .run((scope) => inScope(scope).fork(fixture('fork-throws.ts'), [], tsx))
       .catch((e: unknown) => e as Error & { code?: string });
     if (!(error instanceof Error)) throw new Error('expected a rejection');
     expect(error).toBeInstanceOf(Error);
@@ -69,7 +71,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     let child: ChildProcess | undefined;
     const error = await scope
       .run(async (s) => {
-        const promise = s.fork(fixture('fork-wait.ts'), [], tsx);
+        const promise = inScope(s).fork(fixture('fork-wait.ts'), [], tsx);
         child = promise.child;
         saw = nextMessage<Saw>(child, 'saw');
         await nextMessage(child, 'started');
@@ -91,7 +93,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     const started = Date.now();
     await scope
       .run(async (s) => {
-        const promise = s.fork(fixture('fork-wait.ts'), [], tsx);
+        const promise = inScope(s).fork(fixture('fork-wait.ts'), [], tsx);
         saw = nextMessage<Saw>(promise.child, 'saw');
         await promise;
       })
@@ -112,7 +114,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     let cancelledAt = 0;
     await scope
       .run(async (s) => {
-        const promise = s.fork(fixture('fork-wait.ts'), ['ignore'], { ...tsx, graceMs: 400 });
+        const promise = inScope(s).fork(fixture('fork-wait.ts'), ['ignore'], { ...tsx, graceMs: 400 });
         child = promise.child;
         saw = nextMessage<Saw>(child, 'saw');
         await nextMessage(child, 'started');
@@ -130,7 +132,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     let saw: Promise<Saw> | undefined;
     let forked: Promise<unknown> | undefined;
     const value = await new Cancelable({ name: 'quick' }).run(async (s) => {
-      forked = s.fork(fixture('fork-wait.ts'), [], tsx);
+      forked = inScope(s).fork(fixture('fork-wait.ts'), [], tsx);
       forked.catch(() => undefined);
       saw = nextMessage<Saw>((forked as { child?: ChildProcess }).child, 'saw');
       await nextMessage((forked as { child?: ChildProcess }).child, 'started');
@@ -145,7 +147,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     const marker = join(dir, 'marker.json');
     let grandchild = 0;
     await new Cancelable().run(async (s) => {
-      const middle = s.spawn(NODE, [...TSX_EXEC_ARGV, fixture('middle.ts'), marker], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const middle = inScope(s).spawn(NODE, [...TSX_EXEC_ARGV, fixture('middle.ts'), marker], { stdio: ['ignore', 'pipe', 'inherit'] });
       grandchild = Number(await firstLine(middle.child!.stdout));
       expect(isAlive(grandchild)).toBe(true);
       process.kill(middle.child!.pid!, 'SIGKILL');
@@ -162,7 +164,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
   });
 
   it('rejects with ERR_CHILD_PROCESS_NO_RESULT when the child exits without a result', async () => {
-    await expect(new Cancelable().run((s) => s.fork(fixture('fork-no-result.ts'), [], tsx))).rejects.toMatchObject({
+    await expect(new Cancelable().run((s) => inScope(s).fork(fixture('fork-no-result.ts'), [], tsx))).rejects.toMatchObject({
       code: 'ERR_CHILD_PROCESS_NO_RESULT',
       exitCode: 2,
       message: expect.stringContaining('exited with code 2 without sending a result'),
@@ -173,7 +175,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     let child: ChildProcess | undefined;
     const error = await new Cancelable()
       .run((s) => {
-        const promise = s.fork(fixture('fork-unserializable.ts'), [], tsx);
+        const promise = inScope(s).fork(fixture('fork-unserializable.ts'), [], tsx);
         child = promise.child;
         return promise;
       })
@@ -185,12 +187,12 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
   });
 
   it('supports enter() / await using in the child (result undefined)', async () => {
-    await expect(new Cancelable().run((s) => s.fork(fixture('fork-enter.ts'), [], tsx))).resolves.toBeUndefined();
+    await expect(new Cancelable().run((s) => inScope(s).fork(fixture('fork-enter.ts'), [], tsx))).resolves.toBeUndefined();
   });
 
   it('fromParentProcess() without an IPC channel throws a clear error', async () => {
-    const { stdout } = await new Cancelable().run((s) => s.spawn(NODE, [...TSX_EXEC_ARGV, fixture('no-ipc.ts')]));
-    expect(stdout).toMatch(/needs an IPC channel to the parent process: start this module with scope.fork\(\)/);
+    const { stdout } = await new Cancelable().run((s) => inScope(s).spawn(NODE, [...TSX_EXEC_ARGV, fixture('no-ipc.ts')]));
+    expect(stdout).toMatch(/fromParentProcess\(\) needs an IPC channel to the parent process: start this module with fork\(\)/);
   });
 
   it('starts nothing when the scope is already cancelled', async () => {
@@ -198,7 +200,7 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
     scope.cancel({ reason: 'timeout' });
     await scope
       .run(async (s) => {
-        const promise = s.fork(fixture('fork-echo.ts'), [], tsx);
+        const promise = inScope(s).fork(fixture('fork-echo.ts'), [], tsx);
         expect(promise.child).toBeUndefined();
         await expect(promise).rejects.toBeInstanceOf(TimeoutCancelation);
       })
@@ -207,11 +209,12 @@ describe('scope.fork and Cancelable.fromParentProcess', () => {
 
   it('validates its arguments at the call', async () => {
     await new Cancelable().run((s) => {
-      expect(() => s.fork('')).toThrow(/module must be a path or a file: URL/);
-      expect(() => s.fork(new URL('https://example.com/x.js'))).toThrow(/file: URL/);
-      expect(() => s.fork(fixture('fork-echo.ts'), [3 as unknown as string])).toThrow(/args\[0\]/);
-      expect(() => s.fork(fixture('fork-echo.ts'), [], { graceMs: Number.NaN })).toThrow(RangeError);
+      expect(() => inScope(s).fork('')).toThrow(/module must be a path or a file: URL/);
+      expect(() => inScope(s).fork(new URL('https://example.com/x.js'))).toThrow(/file: URL/);
+      expect(() => inScope(s).fork(fixture('fork-echo.ts'), [3 as unknown as string])).toThrow(/args\[0\]/);
+      expect(() => inScope(s).fork(fixture('fork-echo.ts'), [], { graceMs: Number.NaN })).toThrow(RangeError);
     });
-    expect(() => new Cancelable({ name: 'idle' }).fork(fixture('fork-echo.ts'))).toThrow(/fork\(\) needs a running scope/);
+    expect(() => fork(fixture('fork-echo.ts'), [], { scope: new Cancelable({ name: 'idle' }) })).toThrow(/fork\(\) needs a running scope/);
+    expect(() => fork(fixture('fork-echo.ts'))).toThrow(/fork\(\) needs a scope: pass options.scope/);
   });
 });

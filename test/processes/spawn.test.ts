@@ -1,20 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Cancelable, ManualCancelation, TimeoutCancelation } from '../../src/index.js';
-import { DEFAULT_PROCESS_GRACE_MS } from '../../src/processes/index.js';
+import { DEFAULT_PROCESS_GRACE_MS, spawn } from '../../src/processes/index.js';
 import { firstLine, IGNORES_SIGTERM, isAlive, ManualClock, NODE, waitFor } from './helpers.js';
+import { inScope } from '../harness/in-scope.js';
 
 describe('scope.spawn', () => {
   it('resolves with the exit code and the collected output', async () => {
     const result = await new Cancelable().run((scope) =>
-      scope.spawn(NODE, ['-e', 'process.stdout.write("out é"); process.stderr.write("err"); process.exit(3)']),
+      inScope(scope).spawn(NODE, ['-e', 'process.stdout.write("out é"); process.stderr.write("err"); process.exit(3)']),
     );
     expect(result).toEqual({ code: 3, signal: null, stdout: 'out é', stderr: 'err' });
   });
 
   it('exposes the ChildProcess at .child', async () => {
     await new Cancelable().run(async (scope) => {
-      const promise = scope.spawn(NODE, ['-e', 'process.stdin.pipe(process.stdout)']);
+      const promise = inScope(scope).spawn(NODE, ['-e', 'process.stdin.pipe(process.stdout)']);
       expect(promise.child?.pid).toBeTypeOf('number');
       promise.child!.stdin!.end('echo');
       expect((await promise).stdout).toBe('echo');
@@ -23,9 +24,9 @@ describe('scope.spawn', () => {
 
   it('leaves stdout/stderr undefined when they are not piped or collect is off', async () => {
     await new Cancelable().run(async (scope) => {
-      const inherit = await scope.spawn(NODE, ['-e', '0'], { stdio: 'ignore' });
+      const inherit = await inScope(scope).spawn(NODE, ['-e', '0'], { stdio: 'ignore' });
       expect(inherit).toEqual({ code: 0, signal: null });
-      const uncollected = scope.spawn(NODE, ['-e', 'console.log("x")'], { collect: false });
+      const uncollected = inScope(scope).spawn(NODE, ['-e', 'console.log("x")'], { collect: false });
       uncollected.child!.stdout!.resume();
       expect(await uncollected).toEqual({ code: 0, signal: null });
     });
@@ -33,7 +34,7 @@ describe('scope.spawn', () => {
 
   it('rejects with the spawn error when the command does not exist', async () => {
     await new Cancelable().run(async (scope) => {
-      await expect(scope.spawn('cancelable-no-such-command', ['x'])).rejects.toMatchObject({
+      await expect(inScope(scope).spawn('cancelable-no-such-command', ['x'])).rejects.toMatchObject({
         code: 'ENOENT',
         message: expect.stringContaining('cancelable-no-such-command'),
       });
@@ -44,7 +45,7 @@ describe('scope.spawn', () => {
     const scope = new Cancelable();
     let child: ChildProcess | undefined;
     const run = scope.run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
+      const promise = inScope(s).spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
       child = promise.child;
       await firstLine(child!.stdout);
       s.cancel('stop it');
@@ -63,7 +64,7 @@ describe('scope.spawn', () => {
     let child: ChildProcess | undefined;
     await scope
       .run(async (s) => {
-        const promise = s.spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")'], { killSignal: 'SIGINT' });
+        const promise = inScope(s).spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")'], { killSignal: 'SIGINT' });
         child = promise.child;
         await firstLine(child!.stdout);
         s.cancel();
@@ -79,7 +80,7 @@ describe('scope.spawn', () => {
     let cancelledAt = 0;
     const scope = new Cancelable();
     const run = scope.run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', IGNORES_SIGTERM], { graceMs });
+      const promise = inScope(s).spawn(NODE, ['-e', IGNORES_SIGTERM], { graceMs });
       child = promise.child;
       await firstLine(child!.stdout);
       cancelledAt = Date.now();
@@ -99,7 +100,7 @@ describe('scope.spawn', () => {
     let child: ChildProcess | undefined;
     let rejected: unknown;
     const run = scope.run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', IGNORES_SIGTERM], { graceMs: 1_000 });
+      const promise = inScope(s).spawn(NODE, ['-e', IGNORES_SIGTERM], { graceMs: 1_000 });
       child = promise.child;
       await firstLine(child!.stdout);
       s.cancel({ reason: 'timeout', message: 'budget' });
@@ -131,7 +132,7 @@ describe('scope.spawn', () => {
     let child: ChildProcess | undefined;
     const scope = new Cancelable();
     const run = scope.run(async (s) => {
-      const promise = s.spawn('bash', ['-c', 'sleep 100 & echo $!; wait'], { processGroup: true, graceMs: 2_000 });
+      const promise = inScope(s).spawn('bash', ['-c', 'sleep 100 & echo $!; wait'], { processGroup: true, graceMs: 2_000 });
       child = promise.child;
       grandchild = Number(await firstLine(child!.stdout));
       expect(isAlive(grandchild)).toBe(true);
@@ -154,7 +155,7 @@ describe('scope.spawn', () => {
     const started = Date.now();
     let cancelledAt = 0;
     const run = scope.run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', script], { processGroup: true, graceMs: 400 });
+      const promise = inScope(s).spawn(NODE, ['-e', script], { processGroup: true, graceMs: 400 });
       grandchild = Number(await firstLine(promise.child!.stdout));
       cancelledAt = Date.now();
       s.cancel();
@@ -170,7 +171,7 @@ describe('scope.spawn', () => {
     let grandchild = 0;
     await new Cancelable()
       .run(async (s) => {
-        const promise = s.spawn('bash', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!; wait'], { graceMs: 2_000 });
+        const promise = inScope(s).spawn('bash', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!; wait'], { graceMs: 2_000 });
         grandchild = Number(await firstLine(promise.child!.stdout));
         s.cancel();
         await promise;
@@ -187,7 +188,7 @@ describe('scope.spawn', () => {
     let child: ChildProcess | undefined;
     let result: Promise<unknown> | undefined;
     const value = await new Cancelable().run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
+      const promise = inScope(s).spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
       child = promise.child;
       result = promise;
       await firstLine(child!.stdout);
@@ -205,7 +206,7 @@ describe('scope.spawn', () => {
     const failure = new Error('boom');
     await expect(
       new Cancelable().run(async (s) => {
-        const promise = s.spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
+        const promise = inScope(s).spawn(NODE, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']);
         child = promise.child;
         void promise.catch(() => undefined);
         await firstLine(child!.stdout);
@@ -220,7 +221,7 @@ describe('scope.spawn', () => {
     scope.cancel('early');
     await scope
       .run(async (s) => {
-        const promise = s.spawn(NODE, ['-e', 'require("fs").writeFileSync("should-not-exist", "")']);
+        const promise = inScope(s).spawn(NODE, ['-e', 'require("fs").writeFileSync("should-not-exist", "")']);
         expect(promise.child).toBeUndefined();
         await expect(promise).rejects.toBe(s.cancelError);
       })
@@ -230,7 +231,7 @@ describe('scope.spawn', () => {
   it('rejects and stops the child when output exceeds maxBuffer', async () => {
     let child: ChildProcess | undefined;
     await new Cancelable().run(async (s) => {
-      const promise = s.spawn(NODE, ['-e', 'process.stdout.write("x".repeat(5000)); setInterval(() => {}, 1000)'], {
+      const promise = inScope(s).spawn(NODE, ['-e', 'process.stdout.write("x".repeat(5000)); setInterval(() => {}, 1000)'], {
         maxBuffer: 1000,
       });
       child = promise.child;
@@ -241,22 +242,23 @@ describe('scope.spawn', () => {
 
   it('validates its arguments at the call', async () => {
     await new Cancelable().run((s) => {
-      expect(() => s.spawn('')).toThrow(/command must be a non-empty string/);
-      expect(() => s.spawn(NODE, 'x' as unknown as string[])).toThrow(/args must be an array/);
-      expect(() => s.spawn(NODE, [1 as unknown as string])).toThrow(/args\[0\] must be a string/);
-      expect(() => s.spawn(NODE, [], { graceMs: -1 })).toThrow(RangeError);
-      expect(() => s.spawn(NODE, [], { killSignal: 'SIGNOPE' as NodeJS.Signals })).toThrow(/options.killSignal/);
-      expect(() => s.spawn(NODE, [], { maxBuffer: 0 })).toThrow(/options.maxBuffer/);
-      expect(() => s.spawn(NODE, [], { processGroup: 'yes' as unknown as boolean })).toThrow(/options.processGroup/);
+      expect(() => inScope(s).spawn('')).toThrow(/command must be a non-empty string/);
+      expect(() => inScope(s).spawn(NODE, 'x' as unknown as string[])).toThrow(/args must be an array/);
+      expect(() => inScope(s).spawn(NODE, [1 as unknown as string])).toThrow(/args\[0\] must be a string/);
+      expect(() => inScope(s).spawn(NODE, [], { graceMs: -1 })).toThrow(RangeError);
+      expect(() => inScope(s).spawn(NODE, [], { killSignal: 'SIGNOPE' as NodeJS.Signals })).toThrow(/options.killSignal/);
+      expect(() => inScope(s).spawn(NODE, [], { maxBuffer: 0 })).toThrow(/options.maxBuffer/);
+      expect(() => inScope(s).spawn(NODE, [], { processGroup: 'yes' as unknown as boolean })).toThrow(/options.processGroup/);
     });
   });
 
   it('refuses to start a child from a scope that is not running', async () => {
     const pending = new Cancelable({ name: 'p' });
-    expect(() => pending.spawn(NODE)).toThrow(/spawn\(\) needs a running scope; 'p' is pending/);
+    expect(() => spawn(NODE, [], { scope: pending })).toThrow(/spawn\(\) needs a running scope; 'p' is pending/);
     const done = new Cancelable({ name: 'd' });
     await done.run(() => undefined);
-    expect(() => done.spawn(NODE)).toThrow(/'d' is completed/);
+    expect(() => spawn(NODE, [], { scope: done })).toThrow(/'d' is completed/);
+    expect(() => spawn(NODE)).toThrow(/spawn\(\) needs a scope: pass options\.scope, or call it inside a running scope/);
   });
 
   it('has a documented default grace period', () => {

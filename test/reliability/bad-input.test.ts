@@ -22,7 +22,6 @@ import {
   ConditionSource,
   DeadlineSource,
   OperationRegistry,
-  ResourceConditionSource,
   SignalSource,
   TimeoutSource,
   TokenSource,
@@ -54,11 +53,12 @@ import {
   simulateStream,
 } from '../../src/testing/index.js';
 import { SharedCancelationToken, workerMain } from '../../src/threads/index.js';
-import { ControlClient, defaultSocketPath, parseNamePattern, serveRegistry } from '../../src/processes/index.js';
+import { ControlClient, defaultSocketPath, parseNamePattern, ResourceConditionSource, serveRegistry } from '../../src/processes/index.js';
+import { inScope } from '../harness/in-scope.js';
+import { fromParentProcess } from '../../src/processes/index.js';
 
 const SEED = Number(process.env.CANCELABLE_FC_SEED ?? 20_240_611);
 const INPUTS = Number(process.env.CANCELABLE_FC_INPUTS ?? (process.env.CANCELABLE_SOAK === 'full' ? 1_000 : 40));
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 // ------------------------------------------------------------------------------ values
 
@@ -183,7 +183,8 @@ const isNumber = (v: unknown): v is number => typeof v === 'number';
 const duration = safe((v) => isNumber(v) && Number.isFinite(v) && v >= 0);
 const durationInf = safe((v) => isNumber(v) && !Number.isNaN(v) && v >= 0);
 const interval = safe((v) => isNumber(v) && Number.isFinite(v) && v > 0);
-const pollInterval = safe((v) => interval(v) && (v as number) <= MAX_TIMER_DELAY);
+// Any positive interval: beyond 2³¹−1 ms it is stepped, never clamped (SPEC: any valid value works).
+const pollInterval = interval;
 const integer = (min: number) => safe((v) => isNumber(v) && Number.isInteger(v) && v >= min);
 const fn = safe((v) => typeof v === 'function');
 const str = safe((v) => typeof v === 'string');
@@ -574,27 +575,27 @@ const cases: Case[] = [
   { api: 'SharedCancelationToken.from(buffer)', param: 'buffer', valid: never, call: (v) => SharedCancelationToken.from(v as never) },
   { api: 'new SharedCancelationToken(buffer)', param: 'buffer', valid: safe((v) => v === undefined), call: (v) => new SharedCancelationToken(v as never) },
   {
-    api: 'scope.runInWorker(file)',
+    api: 'inScope(scope).runInWorker(file)',
     param: 'file',
     valid: safe((v) => (typeof v === 'string' && v !== '') || (v instanceof URL && v.protocol === 'file:')),
-    call: (v) => running.runInWorker(v as never),
+    call: (v) => inScope(running).runInWorker(v as never),
   },
   {
-    api: 'scope.runInWorker(file, { graceMs })',
+    api: 'inScope(scope).runInWorker(file, { graceMs })',
     param: 'options.graceMs',
     valid: optional(durationInf),
-    call: (v) => running.runInWorker('./nonexistent-worker.js', { graceMs: v as never }),
+    call: (v) => inScope(running).runInWorker('./nonexistent-worker.js', { graceMs: v as never }),
   },
   // -- processes
-  { api: 'scope.spawn(command)', param: 'command', valid: safe((v) => typeof v === 'string' && v !== ''), call: (v) => running.spawn(v as never) },
+  { api: 'inScope(scope).spawn(command)', param: 'command', valid: safe((v) => typeof v === 'string' && v !== ''), call: (v) => inScope(running).spawn(v as never) },
   {
-    api: 'scope.spawn(command, args)',
+    api: 'inScope(scope).spawn(command, args)',
     param: 'args',
     valid: safe((v) => v === undefined || (Array.isArray(v) && Array.from(v).every((a) => typeof a === 'string'))),
-    call: (v) => running.spawn('true', v as never),
+    call: (v) => inScope(running).spawn('true', v as never),
   },
-  { api: 'scope.spawn(command, [], options)', param: 'options', valid: optional(optionsObject), call: (v) => running.spawn('true', [], v as never) },
-  { api: 'spawn options.graceMs', param: 'options.graceMs', valid: optional(durationInf), call: (v) => running.spawn('true', [], { graceMs: v as never }) },
+  { api: 'inScope(scope).spawn(command, [], options)', param: 'options', valid: optional(optionsObject), call: (v) => inScope(running).spawn('true', [], v as never) },
+  { api: 'spawn options.graceMs', param: 'options.graceMs', valid: optional(durationInf), call: (v) => inScope(running).spawn('true', [], { graceMs: v as never }) },
   {
     api: 'spawn options.killSignal',
     param: 'options.killSignal',
@@ -604,25 +605,25 @@ const cases: Case[] = [
         (typeof v === 'string' && Object.hasOwn(constants.signals, v)) ||
         (v !== 0 && Object.values(constants.signals).includes(v as number)),
     ),
-    call: (v) => running.spawn('true', [], { killSignal: v as never }),
+    call: (v) => inScope(running).spawn('true', [], { killSignal: v as never }),
   },
   {
     api: 'spawn options.maxBuffer',
     param: 'options.maxBuffer',
     valid: safe((v) => v === undefined || v === Infinity || (Number.isInteger(v) && (v as number) >= 1)),
-    call: (v) => running.spawn('true', [], { maxBuffer: v as never }),
+    call: (v) => inScope(running).spawn('true', [], { maxBuffer: v as never }),
   },
   {
     api: 'spawn options.processGroup',
     param: 'options.processGroup',
     valid: safe((v) => v === undefined || typeof v === 'boolean'),
-    call: (v) => running.spawn('true', [], { processGroup: v as never }),
+    call: (v) => inScope(running).spawn('true', [], { processGroup: v as never }),
   },
   {
-    api: 'scope.fork(module)',
+    api: 'inScope(scope).fork(module)',
     param: 'module',
     valid: safe((v) => (typeof v === 'string' && v !== '') || (v instanceof URL && v.protocol === 'file:')),
-    call: (v) => running.fork(v as never),
+    call: (v) => inScope(running).fork(v as never),
   },
   { api: 'serveRegistry(registry)', param: 'registry', valid: safe((v) => v instanceof OperationRegistry), call: (v) => serveRegistry(v as never), async: true },
   { api: 'parseNamePattern(pattern)', param: 'pattern', valid: str, call: (v) => parseNamePattern(v as never) },
@@ -633,54 +634,54 @@ const cases: Case[] = [
     api: 'fork options.graceMs',
     param: 'options.graceMs',
     valid: optional(durationInf),
-    call: (v) => running.fork('./nonexistent-module.js', [], { graceMs: v as never }),
+    call: (v) => inScope(running).fork('./nonexistent-module.js', [], { graceMs: v as never }),
   },
   {
     api: 'fork args',
     param: 'args',
     valid: safe((v) => v === undefined || (Array.isArray(v) && Array.from(v).every((a) => typeof a === 'string'))),
-    call: (v) => running.fork('./nonexistent-module.js', v as never),
+    call: (v) => inScope(running).fork('./nonexistent-module.js', v as never),
   },
   {
     api: 'spawn options.collect',
     param: 'options.collect',
     valid: safe((v) => v === undefined || typeof v === 'boolean'),
-    call: (v) => running.spawn('true', [], { collect: v as never }),
+    call: (v) => inScope(running).spawn('true', [], { collect: v as never }),
   },
   {
     api: 'spawn options.encoding',
     param: 'options.encoding',
     valid: safe((v) => v === undefined || (typeof v === 'string' && Buffer.isEncoding(v))),
-    call: (v) => running.spawn('true', [], { encoding: v as never }),
+    call: (v) => inScope(running).spawn('true', [], { encoding: v as never }),
   },
   {
     api: 'runInWorker options.execArgv',
     param: 'options.execArgv',
     valid: safe((v) => v === undefined || (Array.isArray(v) && Array.from(v).every((a) => typeof a === 'string'))),
-    call: (v) => running.runInWorker('./nonexistent-worker.js', { execArgv: v as never }),
+    call: (v) => inScope(running).runInWorker('./nonexistent-worker.js', { execArgv: v as never }),
   },
   {
     api: 'runInWorker options.argv',
     param: 'options.argv',
     valid: safe((v) => v === undefined || Array.isArray(v)),
-    call: (v) => running.runInWorker('./nonexistent-worker.js', { argv: v as never }),
+    call: (v) => inScope(running).runInWorker('./nonexistent-worker.js', { argv: v as never }),
   },
   {
     api: 'runInWorker options.transferList',
     param: 'options.transferList',
     valid: safe((v) => v === undefined || Array.isArray(v)),
-    call: (v) => running.runInWorker('./nonexistent-worker.js', { transferList: v as never }),
+    call: (v) => inScope(running).runInWorker('./nonexistent-worker.js', { transferList: v as never }),
   },
   {
     api: 'runInWorker options.name',
     param: 'options.name',
     valid: optional(str),
-    call: (v) => running.runInWorker('./nonexistent-worker.js', { name: v as never }),
+    call: (v) => inScope(running).runInWorker('./nonexistent-worker.js', { name: v as never }),
   },
   { api: 'workerMain(fn)', param: 'fn', valid: fn, call: (v) => workerMain(v as never) },
   { api: 'workerMain(fn, options)', param: 'options', valid: optional(optionsObject), call: (v) => workerMain(async () => 1, v as never) },
   { api: 'sharedToken.cancelSync(message)', param: 'message', valid: cancelArgument, call: (v) => new SharedCancelationToken().cancelSync(v as never) },
-  { api: 'Cancelable.fromParentProcess(options)', param: 'options', valid: optional(optionsObject), call: (v) => Cancelable.fromParentProcess(v as never) },
+  { api: 'fromParentProcess(options)', param: 'options', valid: optional(optionsObject), call: (v) => fromParentProcess(v as never) },
   {
     api: 'Cancelable.withCondition(p, 100, { conditionName })',
     param: 'options.conditionName',

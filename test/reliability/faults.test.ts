@@ -24,6 +24,7 @@ import {
 import { flushMicrotasks, ManualClock } from '../../src/testing/index.js';
 import { WorkerError } from '../../src/threads/index.js';
 import { TSX_ENTRY } from '../harness/leaks.js';
+import { inScope } from '../harness/in-scope.js';
 
 /** Records every fault the library reports while `fn` runs. */
 async function reported<T>(fn: () => Promise<T>): Promise<{
@@ -490,7 +491,7 @@ describe('stream sources that throw, hang or return garbage', () => {
 describe('workers and child processes that misbehave', () => {
   it('a worker that crashes: the run rejects with a WorkerError, the thread is gone', async () => {
     const result = await outcome(
-      new Cancelable().run((s) => s.runInWorker(TSX_ENTRY, { argv: [fixture('worker-crash')], graceMs: 2_000 })),
+      new Cancelable().run((s) => inScope(s).runInWorker(TSX_ENTRY, { argv: [fixture('worker-crash')], graceMs: 2_000 })),
     );
     expect(result.ok).toBe(false);
     expect(result.value).toBeInstanceOf(WorkerError);
@@ -502,7 +503,7 @@ describe('workers and child processes that misbehave', () => {
     const started = new Int32Array(new SharedArrayBuffer(8));
     const scope = new Cancelable({ name: 'deaf-worker' });
     const run = outcome(
-      scope.run((s) => s.runInWorker(TSX_ENTRY, { argv: [fixture('worker-deaf')], workerData: { started }, graceMs: 100 })),
+      scope.run((s) => inScope(s).runInWorker(TSX_ENTRY, { argv: [fixture('worker-deaf')], workerData: { started }, graceMs: 100 })),
     );
     while (Atomics.load(started, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const cancelledAt = Date.now();
@@ -517,7 +518,7 @@ describe('workers and child processes that misbehave', () => {
     const scope = new Cancelable({ name: 'deaf-child' });
     const run = outcome(
       scope.run(async (s) => {
-        const child = s.spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')"], {
+        const child = inScope(s).spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')"], {
           graceMs: 200,
         });
         await new Promise<void>((resolve) => child.child?.stdout?.once('data', () => resolve()));
@@ -534,7 +535,7 @@ describe('workers and child processes that misbehave', () => {
     const scope = new Cancelable({ name: 'deaf-fork' });
     const result = await outcome(
       scope.run(async (s) => {
-        const fork = s.fork(fixture('fork-deaf'), [], { execArgv: ['--import', 'tsx'], graceMs: 200 });
+        const fork = inScope(s).fork(fixture('fork-deaf'), [], { execArgv: ['--import', 'tsx'], graceMs: 200 });
         await new Promise<void>((resolve) => fork.child?.once('message', () => resolve()));
         s.cancel('stop the deaf fork');
         await fork;

@@ -34,6 +34,7 @@ import {
   type CancelationError,
   type CancelationSource,
   type OperationContext,
+  type CancelScope,
 } from '../../src/index.js';
 import { flushMicrotasks, ManualClock } from '../../src/testing/index.js';
 
@@ -468,7 +469,11 @@ export class World {
     });
   }
 
-  #shieldRecord(scope: Cancelable): ScopeRecord | undefined {
+  #shieldRecord(scope: CancelScope): ScopeRecord | undefined {
+    return this.#shieldRecordOf(scope as Cancelable);
+  }
+
+  #shieldRecordOf(scope: Cancelable): ScopeRecord | undefined {
     const existing = this.byScope.get(scope);
     if (existing !== undefined) return existing;
     const outerId = (scope.metadata as { shieldOf?: unknown }).shieldOf;
@@ -505,7 +510,7 @@ export class World {
       start: ({ scope }) => this.#shieldRecord(scope)?.starts.push(this.stamp()),
       end: ({ scope, status }) => this.#shieldRecord(scope)?.ends.push({ status, ...this.stamp() }),
       cancel: ({ scope, error }) => this.#shieldRecord(scope)?.cancels.push({ error, ...this.stamp() }),
-      abandoned: ({ scope, outcome }) => this.byScope.get(scope)?.abandoned.push({ outcome, ...this.stamp() }),
+      abandoned: ({ scope, outcome }) => this.byScope.get(scope as Cancelable)?.abandoned.push({ outcome, ...this.stamp() }),
       callbackError: ({ error }) => this.callbackErrors.push(error),
       sourceError: ({ phase, error }) => this.sourceErrors.push({ phase, error }),
     });
@@ -1040,9 +1045,18 @@ export class World {
       }
     }
 
-    // run() settles within the grace period after the cancellation, unless children or shields hold it.
+    // run() settles within the grace period after the cancellation, unless children or shields hold it;
+    // a grace period that expires while a shield runs starts again when the last shield ends (SPEC §2).
     const graceFrom = cancel === undefined ? Infinity : Math.max(cancel.at, r.bodyStart?.at ?? cancel.at);
-    const own = Math.min(body?.at ?? Infinity, graceFrom + r.graceMs);
+    const shieldSpans = r.shields
+      .map((s) => s.inner)
+      .filter((x): x is ScopeRecord => x !== undefined && x.starts.length > 0)
+      .map((x) => ({ start: x.starts[0]!.at, end: x.ends[0]?.at ?? Infinity }));
+    const expiry = graceFrom + r.graceMs;
+    const shieldAtExpiry = shieldSpans.some((span) => span.start <= expiry && span.end >= expiry);
+    const lastShieldEnd = Math.max(-Infinity, ...shieldSpans.map((span) => span.end));
+    const graceEnd = shieldAtExpiry ? Math.max(expiry, lastShieldEnd + r.graceMs) : expiry;
+    const own = Math.min(body?.at ?? Infinity, graceEnd);
     const held = Math.max(-Infinity, ...kids.map((k) => k.ends[0]?.at ?? -Infinity));
     const bound = Math.max(own, held);
     if (end.at > bound) {

@@ -24,6 +24,7 @@ import {
   snapshotResources,
   type ResourceSnapshot,
 } from '../harness/leaks.js';
+import { inScope } from '../harness/in-scope.js';
 
 /** How many of each thing a soak run does. */
 export interface SoakCounts {
@@ -237,7 +238,7 @@ export async function workersStartedAndCancelled(count: number, concurrency = 10
       const scope = new Cancelable({ name: 'worker-batch', graceMs: Infinity });
       const run = scope.run(async (s) => {
         const runs = Array.from({ length: n }, () =>
-          s.runInWorker(TSX_ENTRY, { argv: [fixture('worker-idle')], workerData: { started }, graceMs: 2_000 }).catch((e: unknown) => e),
+          inScope(s).runInWorker(TSX_ENTRY, { argv: [fixture('worker-idle')], workerData: { started }, graceMs: 2_000 }).catch((e: unknown) => e),
         );
         const deadline = Date.now() + 60_000;
         while (Atomics.load(started, 0) < n && Date.now() < deadline) await realSleep(10);
@@ -263,11 +264,11 @@ export async function processesStartedAndCancelled(count: number, concurrency = 
           const ready: Promise<unknown>[] = [];
           const runs = Array.from({ length: n }, (_, k) => {
             if ((start + k) % 2 === 0) {
-              const child = s.spawn(process.execPath, ['-e', "setInterval(() => {}, 1000); console.log('ready')"], { graceMs: 2_000 });
+              const child = inScope(s).spawn(process.execPath, ['-e', "setInterval(() => {}, 1000); console.log('ready')"], { graceMs: 2_000 });
               ready.push(new Promise((resolve) => child.child?.stdout?.once('data', resolve)));
               return child.catch((e: unknown) => e);
             }
-            const fork = s.fork(fixture('fork-idle'), [], { execArgv: ['--import', 'tsx'], graceMs: 2_000 });
+            const fork = inScope(s).fork(fixture('fork-idle'), [], { execArgv: ['--import', 'tsx'], graceMs: 2_000 });
             ready.push(realSleep(300)); // give the child time to start; a cancel before it listens is repeated anyway
             return fork.catch((e: unknown) => e);
           });

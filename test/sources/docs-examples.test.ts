@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+const PROCESS = fileURLToPath(new URL('../../src/processes/index.ts', import.meta.url));
 
 /** What each example (in page order) must print. */
 const EXPECTED: string[][] = [
@@ -30,7 +31,9 @@ let examples: string[] = [];
 
 beforeAll(async () => {
   const page = await readFile(join(ROOT, 'docs/sources.md'), 'utf8');
-  examples = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!.replaceAll("from 'cancelable-ts'", `from '${INDEX}'`));
+  examples = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) =>
+    m[1]!.replaceAll("from 'cancelable-ts'", `from '${INDEX}'`).replaceAll("from 'cancelable-ts/process'", `from '${PROCESS}'`),
+  );
   dir = await mkdtemp(join(tmpdir(), 'cancelable-docs-'));
 });
 

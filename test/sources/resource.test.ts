@@ -1,13 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import {
-  Cancelable,
-  ConditionCancelation,
-  ResourceConditionSource,
-  channelNames,
-  systemResourceSamplers,
-  type CpuTimes,
-} from '../../src/index.js';
+import { Cancelable, ConditionCancelation, channelNames } from '../../src/index.js';
+import { ResourceConditionSource, systemResourceSamplers, type CpuTimes } from '../../src/processes/index.js';
 import { deferred, flush, ManualClock, rejection } from './clock.js';
 
 /** Returns the values in turn, then repeats the last one. */

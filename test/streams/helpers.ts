@@ -32,31 +32,12 @@ export function never<T = never>(): Promise<T> {
 }
 
 /**
- * Counts the cancellation listeners a scope holds on behalf of streams, by wrapping its (internal)
- * `addCancelListener`. Returns a function reading the live count.
+ * Counts the cancellation listeners a scope holds (for streams: one per open stream), reading the
+ * kernel's waiter set. Returns a function reading the live count (0 once the scope is cancelled or
+ * ended: the set is dropped then).
  */
 export function countListeners(scope: Cancelable): () => number {
-  const original = scope.addCancelListener.bind(scope);
-  let active = 0;
-  scope.addCancelListener = (listener) => {
-    active++;
-    let removed = false;
-    const off = original((error) => {
-      if (!removed) {
-        removed = true;
-        active--;
-      }
-      listener(error);
-    });
-    return () => {
-      if (!removed) {
-        removed = true;
-        active--;
-      }
-      off();
-    };
-  };
-  return () => active;
+  return () => scope._waiters?.size ?? 0;
 }
 
 /** What a source saw: its pulls, whether `return()` ran, whether its `finally` ran. */

@@ -1,8 +1,9 @@
 /** Helpers for the thread tests: run TypeScript fixtures in real worker threads. */
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Cancelable } from '../../src/index.js';
 import type { RunInWorkerOptions } from '../../src/threads/index.js';
+import { inScope } from '../harness/in-scope.js';
 
 /** The shared entry that loads a .ts file in a worker through tsx (see test/harness/tsx-entry.mjs). */
 export const TSX_ENTRY = new URL('../harness/tsx-entry.mjs', import.meta.url);
@@ -14,7 +15,7 @@ export function fixture(name: string): string {
 
 /** `scope.runInWorker` on a TypeScript fixture. */
 export function runFixture<R = unknown>(scope: Cancelable, name: string, options?: RunInWorkerOptions): Promise<R> {
-  return scope.runInWorker<R>(TSX_ENTRY, { ...options, argv: [fixture(name)] });
+  return inScope(scope).runInWorker<R>(TSX_ENTRY, { ...options, argv: [fixture(name)] });
 }
 
 /** A plain worker running a fixture, with helpers to read its messages and wait for its exit. */
@@ -70,4 +71,19 @@ export async function until(check: () => boolean, timeoutMs = 15_000, what = 'co
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * A port to hand a worker fixture (in `workerData`, transferred) on which it reports what it saw: the
+ * caller's `runInWorker` rejects at once on cancellation, so a worker's late value cannot tell.
+ */
+export function reportPort<T = Record<string, unknown>>(): { port: MessagePort; report: Promise<T> } {
+  const { port1, port2 } = new MessageChannel();
+  const report = new Promise<T>((resolve) => {
+    port1.once('message', (message: T) => {
+      port1.close();
+      resolve(message);
+    });
+  });
+  return { port: port2, report };
 }

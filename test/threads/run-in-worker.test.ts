@@ -1,5 +1,5 @@
 /**
- * SPEC §7 (threads): scope.runInWorker(file, options) with real worker threads, and workerMain().
+ * SPEC §7 (threads): runInWorker(file, options) with real worker threads, and workerMain().
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,16 +13,20 @@ import {
 import { WorkerError } from '../../src/threads/index.js';
 import { findLeaks, snapshotResources } from '../harness/leaks.js';
 import { rejection } from '../core/helpers.js';
-import { fixture, runFixture, sharedInts, startWorker, TSX_ENTRY, until } from './helpers.js';
+import { fixture, reportPort, runFixture, sharedInts, startWorker, TSX_ENTRY, until } from './helpers.js';
+import { runInWorker } from '../../src/threads/index.js';
+import { inScope } from '../harness/in-scope.js';
 
 describe('runInWorker: results and errors', () => {
   it("resolves with the worker's result; workerData, the file and a scope reach the worker", async () => {
     const result = await new Cancelable({ name: 'caller' }).run((scope) =>
-      runFixture<{ echo: unknown; threadId: number; scopeName: string; file: string }>(scope, 'echo', {
+      runFixture<{ echo: unknown; globalWorkerData: unknown; threadId: number; scopeName: string; file: string }>(scope, 'echo', {
         workerData: { n: 1, list: [1, 2], when: new Date(5) },
       }),
     );
     expect(result.echo).toEqual({ n: 1, list: [1, 2], when: new Date(5) });
+    // The worker's own `workerData` (node:worker_threads) is the caller's data, not an envelope.
+    expect(result.globalWorkerData).toEqual({ n: 1, list: [1, 2], when: new Date(5) });
     expect(result.threadId).toBeGreaterThan(0);
     expect(result.scopeName).toBe('worker');
     expect(result.file).toBe(TSX_ENTRY.pathname);
@@ -95,7 +99,7 @@ describe('runInWorker: results and errors', () => {
 
   it('a missing file rejects with a WorkerError', async () => {
     const error = (await rejection(
-      new Cancelable().run((scope) => scope.runInWorker('/nonexistent/cancelable-worker.mjs')),
+      new Cancelable().run((scope) => inScope(scope).runInWorker('/nonexistent/cancelable-worker.mjs')),
     )) as WorkerError;
     expect(error).toBeInstanceOf(WorkerError);
     expect(error.message).toMatch(/nonexistent\/cancelable-worker\.mjs/);
@@ -117,28 +121,51 @@ describe('runInWorker: results and errors', () => {
     expect(await worker.next()).toEqual({
       threw: true,
       name: 'TypeError',
-      message: expect.stringMatching(/workerMain\(\) must run in a worker started by scope\.runInWorker\(\)/),
+      message: expect.stringMatching(/workerMain\(\) must run in a worker started by runInWorker\(\)/),
     });
     await worker.exited;
   });
 });
 
 describe('runInWorker: cancellation', () => {
-  it("cancels the worker's scope with the caller's reason and message", async () => {
+  it("cancels the worker's scope with the caller's reason and message; the caller rejects at once", async () => {
     // Whether the worker is still booting or already waiting when the timeout fires, it gets the
     // cancel (a long grace: it is not terminated while it boots).
+    const { port, report } = reportPort();
     const scope = Cancelable.withTimeout(200, { name: 'caller', graceMs: 15_000 });
-    const result = await scope.run((s) => runFixture<Record<string, unknown>>(s, 'park'));
-    // The worker caught its cancellation and returned within the grace: the run completes with it.
-    expect(result).toMatchObject({
+    const error = await rejection(scope.run((s) => runFixture(s, 'park', { workerData: { report: port }, transferList: [port] })));
+    expect(error).toBe(scope.cancelError);
+    expect(error).toBeInstanceOf(TimeoutCancelation);
+    expect(await report).toMatchObject({
       cancelled: true,
       name: 'TimeoutCancelation',
       reason: 'timeout',
       message: 'Operation timed out after 200ms',
       truncated: false,
     });
-    expect(scope.status).toBe('completed');
-    expect(scope.context.cancelReason).toBe('timeout');
+    expect(snapshotResources().workers).toBe(0); // run() settled once the worker had exited
+  });
+
+  it('rejects promptly on cancellation; the worker is terminated after its grace, in the background', async () => {
+    const started = sharedInts(2);
+    const scope = new Cancelable({ name: 'caller', graceMs: 5_000 });
+    let cancelledAt = 0;
+    let rejectedAt = 0;
+    const run = scope.run(async (s) => {
+      const worker = runFixture(s, 'spin-forever', { workerData: { started }, graceMs: 400 });
+      const rejected = worker.catch((error: unknown) => {
+        rejectedAt = Date.now();
+        throw error;
+      });
+      await until(() => Atomics.load(started, 0) === 1, 15_000, 'the worker');
+      cancelledAt = Date.now();
+      s.cancel('stop');
+      return rejected;
+    });
+    expect(await rejection(run)).toBe(scope.cancelError);
+    expect(rejectedAt - cancelledAt).toBeLessThan(300); // long before the 400 ms termination
+    expect(Date.now() - cancelledAt).toBeGreaterThanOrEqual(390); // run() settled once the worker was gone
+    expect(snapshotResources().workers).toBe(0);
   });
 
   it("rejects with the caller's own cancellation error when the worker lets the cancellation through", async () => {
@@ -155,23 +182,33 @@ describe('runInWorker: cancellation', () => {
 
   it('carries a long message truncated to 1 KiB', async () => {
     const counter = sharedInts(1);
-    const scope = new Cancelable();
-    const run = scope.run((s) => runFixture<Record<string, unknown>>(s, 'park', { workerData: { counter } }));
+    const { port, report } = reportPort();
+    const scope = new Cancelable({ graceMs: 10_000 });
+    const run = scope.run((s) => runFixture(s, 'park', { workerData: { counter, report: port }, transferList: [port] }));
     await until(() => Atomics.load(counter, 0) === 1, 15_000, 'the worker');
     scope.cancel('m'.repeat(5000));
-    const result = await run;
+    await rejection(run);
+    const result = await report;
     expect(result.truncated).toBe(true);
     expect(result.message).toBe('m'.repeat(1024));
   });
 
   it('a worker in a tight synchronous loop sees the cancel through shared memory', async () => {
     const started = sharedInts(1);
+    const { port, report } = reportPort();
     const scope = new Cancelable({ graceMs: 10_000 });
-    const run = scope.run((s) => runFixture<Record<string, unknown>>(s, 'spin', { workerData: { started } }));
+    const run = scope.run((s) => runFixture(s, 'spin', { workerData: { started, report: port }, transferList: [port] }));
     await until(() => Atomics.load(started, 0) === 1, 15_000, 'the worker');
     scope.cancel({ reason: 'condition', message: 'enough spinning' });
-    // Finished within the grace (it was not terminated): its value comes back.
-    expect(await run).toEqual({ spins: true, scopeCancelled: true, reason: 'condition', message: 'enough spinning' });
+    await rejection(run);
+    // The loop saw it without yielding; the worker's scope learned at its next event-loop turn.
+    expect(await report).toEqual({
+      spins: true,
+      beforeYield: false,
+      scopeCancelled: true,
+      reason: 'condition',
+      message: 'enough spinning',
+    });
   });
 
   it('a worker that ignores cancellation is terminated graceMs later; the run rejects then, not before', async () => {
@@ -293,28 +330,37 @@ describe('runInWorker: cancellation', () => {
 describe('runInWorker: bad input', () => {
   it('rejects bad arguments with clear errors at the call', async () => {
     await new Cancelable().run((scope) => {
-      expect(() => scope.runInWorker(42 as unknown as string)).toThrow(
+      expect(() => inScope(scope).runInWorker(42 as unknown as string)).toThrow(
         /file must be a path or a file: URL, got 42/,
       );
-      expect(() => scope.runInWorker('')).toThrow(/got an empty string/);
-      expect(() => scope.runInWorker(new URL('https://example.com/w.js'))).toThrow(/file: URL/);
-      expect(() => scope.runInWorker(TSX_ENTRY, { graceMs: -1 })).toThrow(RangeError);
-      expect(() => scope.runInWorker(TSX_ENTRY, { graceMs: -1 })).toThrow(
+      expect(() => inScope(scope).runInWorker('')).toThrow(/got an empty string/);
+      expect(() => inScope(scope).runInWorker(new URL('https://example.com/w.js'))).toThrow(/file: URL/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { graceMs: -1 })).toThrow(RangeError);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { graceMs: -1 })).toThrow(
         /options\.graceMs must be a number of milliseconds >= 0 \(or Infinity\), got -1/,
       );
-      expect(() => scope.runInWorker(TSX_ENTRY, { graceMs: Number.NaN })).toThrow(RangeError);
-      expect(() => scope.runInWorker(TSX_ENTRY, { graceMs: '5' as unknown as number })).toThrow(TypeError);
-      expect(() => scope.runInWorker(TSX_ENTRY, 'x' as never)).toThrow(/options must be an options object/);
-      expect(() => scope.runInWorker(TSX_ENTRY, { transferList: {} as never })).toThrow(/transferList/);
-      expect(() => scope.runInWorker(TSX_ENTRY, { resourceLimits: 1 as never })).toThrow(/resourceLimits/);
-      expect(() => scope.runInWorker(TSX_ENTRY, { execArgv: [1] as never })).toThrow(/execArgv/);
-      expect(() => scope.runInWorker(TSX_ENTRY, { argv: 'a' as never })).toThrow(/argv/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { graceMs: Number.NaN })).toThrow(RangeError);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { graceMs: '5' as unknown as number })).toThrow(TypeError);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, 'x' as never)).toThrow(/options must be an options object/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { transferList: {} as never })).toThrow(/transferList/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { resourceLimits: 1 as never })).toThrow(/resourceLimits/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { execArgv: [1] as never })).toThrow(/execArgv/);
+      expect(() => inScope(scope).runInWorker(TSX_ENTRY, { argv: 'a' as never })).toThrow(/argv/);
     });
   });
 
-  it('needs a running scope', () => {
+  it('needs a running scope: options.scope, else the current one', async () => {
     const scope = new Cancelable({ name: 'idle' });
-    expect(() => scope.runInWorker(fixture('echo'))).toThrow(/runInWorker\(\) needs a running scope; 'idle' is pending/);
+    expect(() => runInWorker(fixture('echo'), { scope })).toThrow(/runInWorker\(\) needs a running scope; 'idle' is pending/);
+    expect(() => runInWorker(fixture('echo'))).toThrow(/runInWorker\(\) needs a scope: pass options\.scope, or call it inside a running scope/);
+    expect(() => runInWorker(fixture('echo'), { scope: {} as never })).toThrow(/options\.scope must be a Cancelable/);
+    expect(() => runInWorker(fixture('echo'), { workerdata: 1 } as never)).toThrow(/options has an unknown key "workerdata"/);
+    // Given explicitly, the scope need not be the current one.
+    const outer = new Cancelable({ name: 'outer' });
+    const value = await outer.run(() =>
+      runInWorker<{ scopeName: string }>(TSX_ENTRY, { scope: outer, argv: [fixture('echo')], workerData: 1 }),
+    );
+    expect(value.scopeName).toBe('worker');
   });
 
   it('workerData that cannot be cloned rejects with a WorkerError, no worker left', async () => {

@@ -111,10 +111,30 @@ describe('SharedCancelationToken in one thread', () => {
       seen.push(`a:${e.message}`);
     });
     expect(b.cancelSync('from b')).toBe(true);
-    expect(a.isCancelled).toBe(true); // reading applies it to a: a's callback runs now
-    expect(seen).toEqual(['a:from b']);
+    // The getters read the shared state and run nothing: a's callback runs when a method applies it.
+    expect(a.isCancelled).toBe(true);
+    expect(a.reason).toBe('manual');
     expect(a.message).toBe('from b');
+    expect(a.error?.message).toBe('from b');
+    expect(seen).toEqual([]);
+    expect(() => a.throwIfCancelled()).toThrow('from b');
+    expect(seen).toEqual(['a:from b']);
     expect(a.cancelSync('late')).toBe(false);
+  });
+
+  it('getters are pure reads; this thread is woken to run the callbacks without a method call', async () => {
+    const a = new SharedCancelationToken();
+    const b = SharedCancelationToken.from(a.buffer);
+    const seen: string[] = [];
+    const off = a.onCancel((e) => void seen.push(e.message));
+    b.cancelSync('wake up');
+    expect([a.isCancelled, a.reason, a.message, typeof a.cancelledAt]).toEqual([true, 'manual', 'wake up', 'number']);
+    expect(a.signal.aborted).toBe(true); // created now: aborted, with the same error as a.error
+    expect(a.signal.reason).toBe(a.error);
+    expect(seen).toEqual([]);
+    await until(() => seen.length === 1, 5_000, 'the wake-up');
+    expect(seen).toEqual(['wake up']);
+    off();
   });
 
   it(`caps the message at ${MAX_SHARED_MESSAGE_BYTES} UTF-8 bytes, cut at a character boundary`, () => {
@@ -334,17 +354,21 @@ describe('SharedCancelationToken across worker threads', () => {
     const token = new SharedCancelationToken();
     const scope = Cancelable.withToken(token);
     const worker = startWorker('token-worker', { mode: 'cancel-later', token: token.buffer, delayMs: 30, message: 'spin' });
-    const result = await scope.run((s) => {
-      const deadline = Date.now() + 15_000;
-      let spins = 0;
-      while (!token.isCancelled && Date.now() < deadline) spins++;
-      // Reading the token applied the cancel here: the scope is cancelled without an await.
-      return { spins, cancelled: token.isCancelled, scopeCancelled: s.isCancelled };
-    });
-    expect(result.cancelled).toBe(true);
-    expect(result.scopeCancelled).toBe(true);
-    expect(scope.context.cancelMessage).toBe('spin'); // body finished after the cancel: completed, request recorded
-    expect(scope.status).toBe('completed');
+    const seen: { spins: number; cancelled: boolean; scopeCancelled: boolean }[] = [];
+    const error = await rejection(
+      scope.run(async (s) => {
+        const deadline = Date.now() + 15_000;
+        let spins = 0;
+        while (!token.isCancelled && Date.now() < deadline) spins++;
+        // The getter only read the shared memory: the scope learns at this thread's next turn.
+        seen.push({ spins, cancelled: token.isCancelled, scopeCancelled: s.isCancelled });
+        await s.sleep(15_000); // rejects once the wake-up delivers the cancel
+      }),
+    );
+    expect(seen[0]?.cancelled).toBe(true);
+    expect(seen[0]?.scopeCancelled).toBe(false);
+    expect((error as Error).message).toBe('spin');
+    expect(scope.status).toBe('cancelled');
     await worker.exited;
   });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Cancelable } from '../../src/index.js';
 import { SharedCancelationToken } from '../../src/threads/index.js';
 import { rejection } from '../core/helpers.js';
-import { runFixture, sharedInts, startWorker, until } from './helpers.js';
+import { reportPort, runFixture, sharedInts, startWorker, until } from './helpers.js';
 
 /** An async iterator that yields `first`, then never settles again; records return() calls. */
 function stalled<T>(first: T): AsyncIterableIterator<T> & { readonly returned: boolean } {
@@ -56,10 +56,12 @@ describe('cross-thread streams', () => {
   it('a stream consumed in a worker is cancelled from the main thread: its pending next() rejects', async () => {
     const started = sharedInts(1);
     const scope = new Cancelable({ name: 'caller', graceMs: 10_000 });
-    const run = scope.run((s) => runFixture<Record<string, unknown>>(s, 'stream-consumer', { workerData: { started } }));
+    const { port, report } = reportPort();
+    const run = scope.run((s) => runFixture(s, 'stream-consumer', { workerData: { started, report: port }, transferList: [port] }));
     await until(() => Atomics.load(started, 0) === 1, 15_000, 'the worker to wait on next()');
     scope.cancel({ reason: 'timeout', message: 'stream budget exhausted' });
-    const result = await run; // the worker caught its cancellation and returned what it saw
+    expect(await rejection(run)).toBe(scope.cancelError); // the caller rejects at once
+    const result = await report; // what the worker saw
     expect(result).toMatchObject({
       items: [1],
       name: 'TimeoutCancelation',

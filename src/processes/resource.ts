@@ -1,8 +1,8 @@
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
 import { parse } from 'node:path';
-import { checkFunction, checkOptions, checkOptionalString, describeValue } from '../core/validate.js';
-import { checkPollInterval, PollingSource, type ProbeResult } from './poll.js';
+import { checkFunction, checkOptions, checkOptionalString, describeValue } from '../core/index.js';
+import { checkPollInterval, PollingSource, type ProbeResult } from '../sources/poll.js';
 
 /** Cumulative CPU times of all cores, in milliseconds (as summed from `os.cpus()`). */
 export interface CpuTimes {

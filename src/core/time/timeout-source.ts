@@ -1,29 +1,32 @@
-import type { CancelationInit } from '../core/errors.js';
-import { MultiSource, type SourceTarget } from '../core/source.js';
-import { checkDuration, checkOptions } from '../core/validate.js';
-import { arm, disarm, type TimerActivation } from './timer.js';
+import type { CancelationInit } from '../errors.js';
+import { MultiSource, type SourceTarget } from '../source.js';
+import { checkDuration, checkKnownKeys } from '../validate.js';
+import { arm, disarm, type TimerActivation } from './timer-activation.js';
+
+const sourceOptionKeys: ReadonlySet<string> = new Set(['name']);
+
+function timeoutInit(activation: TimerActivation): CancelationInit {
+  const timeoutMs = (activation.source as TimeoutSource).timeoutMs;
+  return { reason: 'timeout', message: `Operation timed out after ${timeoutMs}ms`, timeoutMs };
+}
 
 /**
  * Cancels the scope `timeoutMs` milliseconds after the scope starts (not after construction), with a
- * {@link TimeoutCancelation}. `0` cancels at start. With several timeouts the earliest wins.
+ * `TimeoutCancelation`. `0` cancels at start. Any finite duration works, beyond 2³¹ ms too. With
+ * several timeouts the earliest wins.
  *
  * @example
  * ```ts
  * await new Cancelable({ sources: [new TimeoutSource(2_000)] }).run((scope) => work(scope.signal));
  * ```
  */
-function timeoutInit(activation: TimerActivation): CancelationInit {
-  const timeoutMs = (activation.source as TimeoutSource).timeoutMs;
-  return { reason: 'timeout', message: `Operation timed out after ${timeoutMs}ms`, timeoutMs };
-}
-
 export class TimeoutSource extends MultiSource {
   /** The timeout in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: { name?: string }) {
     checkDuration('timeoutMs', timeoutMs);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, sourceOptionKeys);
     super({ reason: 'timeout', name: options?.name });
     this.timeoutMs = timeoutMs;
   }

@@ -1,11 +1,12 @@
-import type { TimerHandle } from '../core/clock.js';
-import type { CancelationInit } from '../core/errors.js';
-import { kFire, type CancelationSource, type SourceTarget } from '../core/source.js';
+/**
+ * One armed timer of a timeout-like source (a timeout, a deadline): fires its target once, with fields
+ * built only when it fires. Any duration works (long ones are stepped by `setLongTimeout`).
+ */
+import { clearLongTimeout, setLongTimeout, type TimerHandle } from '../clock.js';
+import type { CancelationInit } from '../errors.js';
+import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 
-/** setTimeout's largest delay; longer ones are armed in steps (Node would fire them after 1 ms). */
-export const MAX_TIMER_DELAY = 2_147_483_647;
-
-/** @internal One armed timer of a timeout-like source. */
+/** @internal One armed timer. */
 export interface TimerActivation {
   readonly target: SourceTarget;
   readonly source: CancelationSource;
@@ -14,7 +15,6 @@ export interface TimerActivation {
   /** The delay asked for, in ms (<= 0: fired at once). */
   readonly delay: number;
   handle: TimerHandle;
-  remaining: number;
 }
 
 /**
@@ -27,23 +27,16 @@ export function arm(
   delay: number,
   init: (activation: TimerActivation) => CancelationInit,
 ): TimerActivation | undefined {
+  const activation: TimerActivation = { target, source, init, delay, handle: undefined };
   if (delay <= 0) {
-    target[kFire](init({ target, source, init, delay, handle: undefined, remaining: 0 }), source);
+    target[kFire](init(activation), source);
     return undefined;
   }
-  const step = delay > MAX_TIMER_DELAY ? MAX_TIMER_DELAY : delay;
-  const activation: TimerActivation = { target, source, init, delay, handle: undefined, remaining: delay - step };
-  activation.handle = target.clock.setTimeout(onTimer, step, activation);
+  activation.handle = setLongTimeout(target.clock, onTimer, delay, activation);
   return activation;
 }
 
 function onTimer(activation: TimerActivation): void {
-  if (activation.remaining > 0) {
-    const step = activation.remaining > MAX_TIMER_DELAY ? MAX_TIMER_DELAY : activation.remaining;
-    activation.remaining -= step;
-    activation.handle = activation.target.clock.setTimeout(onTimer, step, activation);
-    return;
-  }
   activation.handle = undefined;
   activation.target[kFire](activation.init(activation), activation.source);
 }
@@ -51,6 +44,6 @@ function onTimer(activation: TimerActivation): void {
 /** Clears a timer armed by {@link arm}. */
 export function disarm(activation: TimerActivation | undefined): void {
   if (activation === undefined || activation.handle === undefined) return;
-  activation.target.clock.clearTimeout(activation.handle);
+  clearLongTimeout(activation.target.clock, activation.handle);
   activation.handle = undefined;
 }

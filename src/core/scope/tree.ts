@@ -1,0 +1,124 @@
+/**
+ * The cancellation tree: a cancel marks the whole running subtree first (iteratively: no recursion
+ * limit, 100,000 children or a 10,000-deep chain), then delivers, parent before child: library awaits
+ * reject, held resources (workers, processes, children of another copy of the library) are told, the
+ * run arms its grace period, the signal aborts and the channel publishes. User code (abort listeners,
+ * channel subscribers) therefore only runs once every scope of the subtree reports `isCancelled`.
+ * Shielded edges (a shield's scope) are not crossed.
+ */
+import { channels, log } from '../diagnostics.js';
+import { ParentCancelation, type CancelationError } from '../errors.js';
+import type { CancelationReason } from '../reasons.js';
+import { unlimitedListeners } from '../platform.js';
+import { runtime } from '../runtime.js';
+import type { CancelationSource } from '../source.js';
+import type { CancelScope } from './cancel-scope.js';
+import { DONE } from './phases.js';
+
+/**
+ * Cancels `root` and every running descendant with `error` (each child gets its own
+ * `ParentCancelation`). Returns `false` when `root` was already cancelled or has ended.
+ */
+export function cancelScope(root: CancelScope, error: CancelationError, source?: CancelationSource): boolean {
+  if (root._cancelError !== undefined || root._phase === DONE) return false;
+  root._cancelError = error;
+  const children = root._ledger?.children;
+  if (children === undefined || children.size === 0) {
+    deliver(root, error, source);
+    return true;
+  }
+  // Phase 1: mark. The list is the queue of the walk and the delivery order (parents first).
+  const marked: CancelScope[] = [root];
+  for (let i = 0; i < marked.length; i++) {
+    const parent = marked[i] as CancelScope;
+    const set = parent._ledger?.children;
+    if (set === undefined || set.size === 0) continue;
+    const message = parentCancelledMessage(parent);
+    for (const child of set) {
+      if (child._shielded || child._cancelError !== undefined || child._phase === DONE) continue;
+      child._cancelError = parentError(parent, child, undefined, message);
+      marked.push(child);
+    }
+  }
+  // Phase 2: deliver.
+  deliver(root, error, source);
+  for (let i = 1; i < marked.length; i++) {
+    const scope = marked[i] as CancelScope;
+    deliver(scope, scope._cancelError as CancelationError, undefined);
+  }
+  return true;
+}
+
+/** The scope's AbortSignal, created on first read; aborted with the cancellation error. */
+export function signalOf(scope: CancelScope): AbortSignal {
+  if (scope._signal === undefined) {
+    if (scope._cancelError !== undefined) scope._signal = AbortSignal.abort(scope._cancelError);
+    else {
+      scope._controller = new AbortController();
+      scope._signal = scope._controller.signal;
+    }
+    unlimitedListeners(scope._signal);
+  }
+  return scope._signal;
+}
+
+/** Tells everything that waits on `scope` of its cancellation (already recorded). */
+function deliver(scope: CancelScope, error: CancelationError, source: CancelationSource | undefined): void {
+  scope._run?.cancelled();
+  if (channels.cancel.hasSubscribers) {
+    channels.cancel.publish({ scope, reason: error.reason, message: error.message, source, error });
+  }
+  const logger = scope._logger ?? runtime.logger;
+  if (logger !== undefined) {
+    log(logger, 'debug', `cancelable: '${scope._name}' cancel requested (${error.reason}): ${error.message}`, {
+      operationId: scope.id,
+      reason: error.reason,
+      source: source?.name,
+    });
+  }
+  const waiters = scope._waiters;
+  if (waiters !== undefined) {
+    scope._waiters = undefined;
+    for (const waiter of waiters) waiter.cancelled(error);
+  }
+  const holds = scope._ledger?.holds;
+  if (holds !== undefined) {
+    for (const hold of holds) hold.cancelled?.(error);
+  }
+  scope._controller?.abort(error);
+}
+
+/** The message of a child's error when its parent was cancelled (built once per parent when fanning out). */
+function parentCancelledMessage(parent: CancelScope): string {
+  const cause = parent.cancelError;
+  return `Parent '${parent.name}' was cancelled${cause !== undefined ? `: ${cause.message}` : ''}`;
+}
+
+/**
+ * The error a child gets from its parent: cancelled (with the parent's reason, its error as `cause`),
+ * or ended (`endedMessage`). Built without a stack trace and without the child's id (read lazily):
+ * cancelling 100,000 children stays fast.
+ */
+export function parentError(
+  parent: CancelScope,
+  child: CancelScope,
+  endedMessage: string | undefined,
+  cancelledMessage?: string,
+): ParentCancelation {
+  // Public getters only: the parent may be a scope of another copy of the library.
+  const cause = parent.cancelError;
+  const parentReason: CancelationReason | undefined = endedMessage === undefined ? cause?.reason : undefined;
+  const message = endedMessage ?? cancelledMessage ?? parentCancelledMessage(parent);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ParentCancelation(message, {
+      operationOf: child,
+      cause: endedMessage === undefined ? cause : undefined,
+      parentId: parent.id,
+      parentReason,
+    });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

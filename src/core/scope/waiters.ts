@@ -1,0 +1,185 @@
+/**
+ * The one await primitive: a wait that the scope's cancellation rejects at once. `sleep`, `race`,
+ * `waitForCancel`, streams, workers and processes all build on it. A wait registers one entry in the
+ * scope's waiter set and removes it when it settles; the set is handed over (and dropped) when the
+ * scope is cancelled or ends, so a wait that never settles (a race against a promise that never
+ * does) holds the set, not the scope.
+ */
+import { clearLongTimeout, setLongTimeout, type TimerHandle } from '../clock.js';
+import type { CancelationError } from '../errors.js';
+import { isThenable, noop } from '../promise.js';
+import { runtime } from '../runtime.js';
+import type { CancelScope } from './cancel-scope.js';
+import { DONE } from './phases.js';
+
+/** An entry of a scope's waiter set: told of the cancellation, once, synchronously. */
+export interface Waiter {
+  cancelled(error: CancelationError): void;
+}
+
+/** The waiter set of a running scope, created on first use; undefined once cancelled or ended. */
+function waitersOf(scope: CancelScope): Set<Waiter> | undefined {
+  if (scope._cancelError !== undefined || scope._phase === DONE) return undefined;
+  return (scope._waiters ??= new Set());
+}
+
+class Listener implements Waiter {
+  constructor(
+    readonly listener: (error: CancelationError) => void,
+    public set: Set<Waiter> | undefined,
+  ) {}
+  cancelled(error: CancelationError): void {
+    this.set = undefined;
+    this.listener(error);
+  }
+  off(): void {
+    this.set?.delete(this);
+    this.set = undefined;
+  }
+}
+
+/**
+ * Calls `listener(error)` once, synchronously, when `scope` is cancelled (at once if it already is).
+ * Returns a function that unsubscribes. The listener must not throw.
+ */
+export function listen(scope: CancelScope, listener: (error: CancelationError) => void): () => void {
+  const error = scope._cancelError;
+  if (error !== undefined) {
+    listener(error);
+    return noop;
+  }
+  const set = waitersOf(scope);
+  if (set === undefined) return noop; // ended without being cancelled: it never will be
+  const entry = new Listener(listener, set);
+  set.add(entry);
+  return () => entry.off();
+}
+
+// Captures a promise's resolvers without a closure per wait.
+let capturedResolve: (value: unknown) => void = noop;
+let capturedReject: (error: unknown) => void = noop;
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** One pending wait: its own promise, rejected at once when the scope is cancelled. */
+class Wait<T> implements Waiter {
+  readonly promise: Promise<T>;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (error: unknown) => void;
+  #set: Set<Waiter> | undefined;
+  timer: TimerHandle;
+  readonly scope: CancelScope | undefined;
+
+  constructor(set: Set<Waiter>, scope: CancelScope | undefined) {
+    this.promise = new Promise<T>(capture as (resolve: (value: T) => void, reject: (error: unknown) => void) => void);
+    this.#resolve = capturedResolve;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = noop;
+    this.#set = set;
+    this.scope = scope;
+    set.add(this);
+  }
+
+  cancelled(error: CancelationError): void {
+    if (this.#set === undefined) return;
+    this.#set = undefined;
+    this.#clearTimer();
+    this.#reject(error);
+  }
+
+  fulfil(value: T): void {
+    if (!this.#release()) return;
+    this.#resolve(value);
+  }
+
+  fail(error: unknown): void {
+    if (!this.#release()) return;
+    this.#reject(error);
+  }
+
+  #release(): boolean {
+    const set = this.#set;
+    if (set === undefined) return false;
+    this.#set = undefined;
+    set.delete(this);
+    this.#clearTimer();
+    return true;
+  }
+
+  #clearTimer(): void {
+    if (this.timer === undefined || this.scope === undefined) return;
+    clearLongTimeout(this.scope._clock, this.timer);
+    this.timer = undefined;
+  }
+}
+
+function wake(wait: Wait<void>): void {
+  wait.timer = undefined;
+  wait.fulfil(undefined);
+}
+
+/** Waits `ms` (any duration); rejects with the cancellation error as soon as the scope is cancelled. */
+export function sleep(scope: CancelScope, ms: number): Promise<void> {
+  const error = scope._cancelError;
+  if (error !== undefined) return Promise.reject(error);
+  const set = waitersOf(scope);
+  const wait = new Wait<void>(set ?? new Set(), scope);
+  // Always a real timer, even for 0: a loop of sleep(0) must not starve the event loop.
+  wait.timer = setLongTimeout(scope._clock, wake, ms, wait);
+  return wait.promise;
+}
+
+/**
+ * Waits for `promise`; rejects with the cancellation error as soon as the scope is cancelled. The
+ * promise's later rejection is handled. The reactions reference the wait only, never the scope.
+ */
+export function race<T>(scope: CancelScope, promise: PromiseLike<T> | T): Promise<T> {
+  const thenable = isThenable(promise);
+  const error = scope._cancelError;
+  if (error !== undefined) {
+    if (thenable) (promise).then(undefined, noop);
+    return Promise.reject(error);
+  }
+  if (!thenable) return Promise.resolve(promise);
+  const set = waitersOf(scope);
+  if (set === undefined) return Promise.resolve(promise); // ended without a cancellation: plain await
+  const wait = new Wait<T>(set, undefined);
+  try {
+    (promise).then(
+      (value) => wait.fulfil(value),
+      (failure: unknown) => wait.fail(failure),
+    );
+  } catch (failure) {
+    wait.fail(failure); // a foreign thenable whose then() throws
+  }
+  return wait.promise;
+}
+
+/** `fn`, run in `scope`: checks cancellation before it runs and races its result. */
+export function wrap<A extends unknown[], R>(
+  scope: CancelScope,
+  fn: (...args: A) => R | PromiseLike<R>,
+): (...args: A) => Promise<R> {
+  return (...args: A): Promise<R> => {
+    const error = scope._cancelError;
+    if (error !== undefined) return Promise.reject(error);
+    let result: R | PromiseLike<R>;
+    try {
+      result = runtime.storage.run(scope, fn, ...args);
+    } catch (failure) {
+      return Promise.reject(failure);
+    }
+    return race(scope, result);
+  };
+}
+
+/** Resolves with the cancellation error once the scope is cancelled, by any source; never rejects. */
+export function waitForCancel(scope: CancelScope): Promise<CancelationError> {
+  const error = scope._cancelError;
+  if (error !== undefined) return Promise.resolve(error);
+  const set = waitersOf(scope) ?? new Set<Waiter>(); // ended uncancelled: never resolves, holds nothing
+  const wait = new Wait<CancelationError>(set, undefined);
+  return wait.promise.then(undefined, (cancelError: CancelationError) => cancelError);
+}
