@@ -12,6 +12,7 @@ const entries = {
   'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain'],
   'cancelable-ts/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
+  'cancelable-ts/otel': ['instrument', 'uninstrument'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
