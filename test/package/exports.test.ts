@@ -13,6 +13,7 @@ const entries = {
   'cancelable-ts/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
   'cancelable-ts/otel': ['instrument', 'uninstrument'],
+  'cancelable-ts/dashboard': ['dashboard', 'serveDashboard', 'registrySource', 'fleetSource', 'controlSource', 'fastifyDashboard', 'koaDashboard', 'honoDashboard'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
