@@ -267,7 +267,7 @@ export class DashboardApi {
 
   async #perform(action: DashboardAction): Promise<Record<string, unknown>> {
     const store = this.#store;
-    await store.poll();
+    await store.poll(true); // act on what runs now, not on the last poll
     if (action.type === 'cancel') {
       const result = await store.source.cancel(action.id, action.message);
       if (!result.found) throw new HttpError(404, 'ENOTFOUND', 'no running operation with this id');

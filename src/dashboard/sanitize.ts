@@ -9,7 +9,7 @@ export const MAX_MESSAGE_LENGTH = 1_000;
 /** Largest JSON kept for an operation's metadata or partial result. */
 export const MAX_JSON_BYTES = 8 * 1024;
 
-const STATUSES = new Set(['pending', 'running', 'completed', 'cancelled', 'failed']);
+const STATUSES = new Set(['pending', 'running', 'completed', 'cancelled', 'failed', 'ended']);
 // C0 and C1 control characters, and the line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
