@@ -112,7 +112,6 @@ describe('mounting', () => {
     workload = new Workload();
     const app = new Hono();
     const ops = honoDashboard({ registry: workload.registry, basePath: '/ops' });
-    app.all('/ops', ops);
     app.all('/ops/*', ops);
     app.get('/health', (c) => c.text('ok'));
     const server = serveHono({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
