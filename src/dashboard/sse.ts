@@ -33,6 +33,8 @@ interface Client {
   readonly writer: SseWriter;
   /** Ids changed since last sent: a slow client's backlog is one entry per operation, not per event. */
   readonly pending: Set<string>;
+  /** Pending ids whose status changed: sent on the next turn of the event loop, not the next tick. */
+  readonly urgent: Set<string>;
   lagSince: number | undefined;
   lastWrite: number;
 }
@@ -60,14 +62,23 @@ export class SseHub {
   readonly #clients = new Set<Client>();
   readonly #offChange: () => void;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #urgentScheduled = false;
   #dropped = 0;
   #peak = 0;
 
   constructor(store: OperationStore, limits: SseLimits) {
     this.#store = store;
     this.#limits = limits;
-    this.#offChange = store.onChange((id) => {
-      for (const client of this.#clients) client.pending.add(id);
+    this.#offChange = store.onChange((id, urgent) => {
+      if (this.#clients.size === 0) return;
+      for (const client of this.#clients) {
+        client.pending.add(id);
+        if (urgent) client.urgent.add(id);
+      }
+      if (urgent && !this.#urgentScheduled) {
+        this.#urgentScheduled = true;
+        setImmediate(() => this.#flushUrgent());
+      }
     });
   }
 
@@ -79,7 +90,13 @@ export class SseHub {
   /** Adds a stream: it first gets every tracked operation. Returns its removal, or undefined when full. */
   add(writer: SseWriter): (() => void) | undefined {
     if (this.#clients.size >= this.#limits.maxClients) return undefined;
-    const client: Client = { writer, pending: new Set(this.#store.rows().map((row) => row.id)), lagSince: undefined, lastWrite: Date.now() };
+    const client: Client = {
+      writer,
+      pending: new Set(this.#store.rows().map((row) => row.id)),
+      urgent: new Set(),
+      lagSince: undefined,
+      lastWrite: Date.now(),
+    };
     this.#clients.add(client);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#tick(), this.#limits.intervalMs);
@@ -109,6 +126,7 @@ export class SseHub {
   #remove(client: Client): void {
     this.#clients.delete(client);
     client.pending.clear();
+    client.urgent.clear();
     if (this.#clients.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -120,6 +138,27 @@ export class SseHub {
     const now = Date.now();
     const stats = this.#store.stats();
     for (const client of [...this.#clients]) this.#flush(client, now, stats);
+  }
+
+  /** Sends status changes (a start, an end, a cancel request) at once, within the same bounds. */
+  #flushUrgent(): void {
+    this.#urgentScheduled = false;
+    const stats = this.#store.stats();
+    for (const client of [...this.#clients]) {
+      if (client.urgent.size === 0 || client.writer.buffered() > this.#limits.softBufferBytes) continue;
+      const rows: OperationRow[] = [];
+      const removed: string[] = [];
+      for (const id of client.urgent) {
+        client.urgent.delete(id);
+        client.pending.delete(id);
+        const row = this.#store.row(id);
+        if (row === undefined) removed.push(id);
+        else rows.push(row);
+        if (rows.length + removed.length >= ROWS_PER_MESSAGE) break;
+      }
+      client.writer.write(`event: ops\ndata: ${JSON.stringify({ rows, removed, stats })}\n\n`);
+      client.lastWrite = Date.now();
+    }
   }
 
   #drop(client: Client): void {
@@ -154,6 +193,7 @@ export class SseHub {
       const size = Math.min(ROWS_PER_MESSAGE, budget);
       for (const id of pending) {
         pending.delete(id);
+        client.urgent.delete(id);
         const row = this.#store.row(id);
         if (row === undefined) removed.push(id);
         else rows.push(row);

@@ -47,7 +47,7 @@ export class OperationStore {
   readonly #ended = new Map<string, number>();
   readonly #timelines: ProgressTimelines;
   readonly #history: DashboardOperation[] = [];
-  readonly #listeners = new Set<(id: string) => void>();
+  readonly #listeners = new Set<(id: string, urgent: boolean) => void>();
   #untracked = 0;
   #started: Promise<void> | undefined;
   #stopWatching: (() => void) | undefined;
@@ -87,8 +87,11 @@ export class OperationStore {
     this.#lastPoll = Date.now();
   }
 
-  /** Calls `listener(id)` whenever the operation with that id changes, appears or goes. */
-  onChange(listener: (id: string) => void): () => void {
+  /**
+   * Calls `listener(id, urgent)` whenever the operation with that id changes, appears or goes;
+   * `urgent` unless only its progress changed (status changes are worth sending at once).
+   */
+  onChange(listener: (id: string, urgent: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -181,7 +184,7 @@ export class OperationStore {
     if (entry === undefined || entry.endedAt !== undefined) return;
     entry.requested = message;
     entry.row = { ...entry.row, requested: message };
-    this.#changed(id);
+    this.#changed(id, true);
   }
 
   stats(): StoreStats {
@@ -230,7 +233,7 @@ export class OperationStore {
     const entry = this.#entries.get(operation.id);
     if (entry === undefined) {
       if (!this.#track(operation)) return undefined;
-      if (notify) this.#changed(operation.id);
+      if (notify) this.#changed(operation.id, true);
       return operation.id;
     }
     if (entry.endedAt !== undefined) return operation.id; // an update racing the end: the end wins
@@ -240,7 +243,7 @@ export class OperationStore {
     const row = toRow(operation);
     if (entry.requested !== undefined) row.requested = entry.requested;
     entry.row = row;
-    if (notify && !sameRow(before, row)) this.#changed(operation.id);
+    if (notify && !sameRow(before, row)) this.#changed(operation.id, before.status !== row.status || before.cancelReason !== row.cancelReason);
     return operation.id;
   }
 
@@ -267,11 +270,11 @@ export class OperationStore {
     entry.requested = undefined;
     entry.row = toRow(operation, status);
     this.#ended.set(operation.id, entry.endedAt);
+    this.#changed(operation.id, true);
     if (!this.watched || this.source.kind === 'fleet') {
       this.#history.push({ ...operation, status: status as DashboardOperation['status'] });
       if (this.#history.length > this.#limits.historyLimit) this.#history.shift();
     }
-    this.#changed(operation.id);
   }
 
   /** Drops ended entries older than `lingerMs` (notifying, so the streams remove them). */
@@ -281,12 +284,12 @@ export class OperationStore {
       if (endedAt > cutoff) break;
       this.#ended.delete(id);
       this.#entries.delete(id);
-      this.#changed(id);
+      this.#changed(id, false);
     }
   }
 
-  #changed(id: string): void {
-    for (const listener of this.#listeners) listener(id);
+  #changed(id: string, urgent: boolean): void {
+    for (const listener of this.#listeners) listener(id, urgent);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, row, watchedPage } from './browser.js';
+import { launch, row, watchedPage, type BrowserWindow } from './browser.js';
 import { TargetProcess } from './target-process.js';
 
 let browser: Browser;
@@ -34,7 +34,7 @@ describe('the dashboard in Chromium', () => {
     await page.goto(url);
     await expect.poll(() => page.locator('#conn').textContent()).toBe('live');
     for (const name of ['nightly-import', 'import-users', 'import-orders', 'long-report']) await row(page, name).waitFor();
-    const indent = async (name: string) => row(page, name).locator('.c-name').evaluate((node) => getComputedStyle(node).textIndent);
+    const indent = async (name: string) => row(page, name).locator('.c-name').evaluate((node) => (globalThis as unknown as BrowserWindow).getComputedStyle(node).textIndent);
     expect(await indent('nightly-import')).toBe('0px');
     expect(await indent('import-users')).toBe('14px');
     const progress = row(page, 'import-users').locator('.c-progress');

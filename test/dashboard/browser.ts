@@ -31,3 +31,23 @@ export function row(page: Page, name: string) {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+interface BrowserElement {
+  textContent: string | null;
+  click(): void;
+  querySelector(selector: string): BrowserElement | null;
+}
+
+/**
+ * The few browser globals the tests use inside `page.evaluate` (the project compiles without the DOM
+ * library): `const w = globalThis as unknown as BrowserWindow`.
+ */
+export interface BrowserWindow {
+  document: { getElementById(id: string): BrowserElement | null; querySelectorAll(selector: string): ArrayLike<BrowserElement> };
+  requestAnimationFrame(callback: (now: number) => void): number;
+  getComputedStyle(element: unknown): { textIndent: string };
+  PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
+    observe(options: { type: string; buffered: boolean }): void;
+  };
+  longTasks: number[];
+}

@@ -13,7 +13,7 @@ export class TargetProcess {
   readonly exited: Promise<number | null>;
 
   private constructor(config: Record<string, unknown>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', fixture, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let buffer = '';
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buffer += chunk;
