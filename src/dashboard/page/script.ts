@@ -356,10 +356,10 @@ export const SCRIPT = String.raw`
       });
       aside.appendChild(kids);
     }
-    aside.appendChild(el('h3', '', 'Progress timeline'));
+    aside.appendChild(el('h3', '', 'Progress timeline (newest first)'));
     if (detail.progress.length) {
       var timeline = el('ol');
-      detail.progress.forEach(function (point) {
+      detail.progress.slice().reverse().forEach(function (point) {
         var item = el('li');
         item.appendChild(el('span', 'dim', clock(point.at) + ' '));
         item.appendChild(el('span', '', point.message));
