@@ -31,8 +31,11 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, bod
 
 function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
   const { status, code, message } = errorAnswer(error);
-  // An unread (too large, or slow) body is never drained: close the connection after answering.
-  const close = status === 413 || status === 408 || (status === 400 && !req.readableEnded);
+  // An unread body (too large, slow, or refused before reading) is never drained: Node would read
+  // all of it to reach the next request. Close the connection after answering instead.
+  const length = req.headers['content-length'];
+  const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  const close = status === 413 || status === 408 || (hasBody && !req.readableEnded);
   sendJson(req, res, status, { error: { code, message } }, close ? { connection: 'close' } : undefined);
   if (close) res.once('finish', () => req.socket.destroy());
 }
