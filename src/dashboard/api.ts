@@ -3,7 +3,13 @@ import { isValidId, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, sanitizeOperation, toRo
 import type { OperationStore } from './store.js';
 import type { DashboardAction, DashboardFilter, DashboardOperation, DashboardRequest } from './types.js';
 
-/** The message of a cancel sent without one. */
+/**
+ * The message of a cancel sent without one.
+ * @example
+ * ```ts
+ * scope.cancelError?.message === DEFAULT_CANCEL_MESSAGE; // cancelled from the dashboard, no message given
+ * ```
+ */
 export const DEFAULT_CANCEL_MESSAGE = 'Cancelled from the dashboard';
 const MAX_PAGE = 5_000;
 const MAX_PARENT_CHAIN = 64;

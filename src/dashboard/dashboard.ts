@@ -17,6 +17,13 @@ export interface DashboardStats {
  * A node:http request handler serving the dashboard (the page, its JSON API and its event stream),
  * with a web `fetch` variant and a `close()`. Connect-style: paths outside the dashboard go to `next`
  * (or get a 404 without one).
+ * @example
+ * ```ts
+ * const ops: DashboardHandler = dashboard({ registry });
+ * app.use('/ops', ops); // Express
+ * console.log(ops.stats().streams.clients);
+ * await ops.close();
+ * ```
  */
 export interface DashboardHandler {
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;

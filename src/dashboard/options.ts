@@ -4,7 +4,13 @@ import { registrySource } from './sources/registry-source.js';
 import type { DashboardAction, DashboardRequest, DashboardSource, FleetRemote } from './types.js';
 import { checkOptionsObject, describeValue, integerOption } from './validate.js';
 
-/** Options of {@link dashboard}: one of `registry`, `remote` or `source`, and how to serve it. */
+/**
+ * Options of {@link dashboard}: one of `registry`, `remote` or `source`, and how to serve it.
+ * @example
+ * ```ts
+ * const options: DashboardOptions = { registry: OperationRegistry.default, readOnly: true, basePath: '/ops' };
+ * ```
+ */
 export interface DashboardOptions {
   /** Show (and act on) this process's registry. */
   registry?: OperationRegistry;

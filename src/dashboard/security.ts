@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
-/** The custom header every action must carry: a cross-site form or image cannot set it. */
+/**
+ * The custom header every action must carry: a cross-site form or image cannot set it.
+ * @example
+ * ```ts
+ * await fetch(`${base}api/operations/${id}/cancel`, {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json', [ACTION_HEADER]: '1' },
+ *   body: JSON.stringify({ message: 'Stopped by a script' }),
+ * });
+ * ```
+ */
 export const ACTION_HEADER = 'x-cancelable-dashboard';
 
 /** Headers sent with every response of the dashboard. */

@@ -63,6 +63,10 @@ export type FleetOperation = OperationContext & { host: string; pid: number; ins
 /**
  * The fleet API the dashboard reads (what `createRedisCancelation()` / `createPostgresCancelation()`
  * return as `remote`, SPEC §11), structurally: any object with these members works.
+ * @example
+ * ```ts
+ * const handler = dashboard({ remote }); // every host's operations, polled
+ * ```
  */
 export interface FleetRemote {
   list(filter?: { name?: string; host?: string; status?: string }): Promise<FleetOperation[]>;

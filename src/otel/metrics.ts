@@ -2,7 +2,14 @@ import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@open
 import type { AbandonedDiagnostic, Cancelable, EndDiagnostic } from '../index.js';
 import { attributeNames } from './spans.js';
 
-/** Names of the instruments {@link MetricsRecorder} creates. */
+/**
+ * Names of the instruments the instrumentation creates.
+ * @example
+ * ```ts
+ * // a view that keeps only the histogram's name and status attributes
+ * new View({ instrumentName: metricNames.duration, attributeKeys: ['cancelable.operation.name', 'cancelable.operation.status'] });
+ * ```
+ */
 export const metricNames = {
   duration: 'cancelable.operation.duration',
   active: 'cancelable.operation.active',

@@ -1,12 +1,23 @@
 import type { ContextAPI, ContextManager, Meter, MetricsAPI, TraceAPI, Tracer } from '@opentelemetry/api';
 
-/** What {@link instrument} records as spans: see {@link InstrumentOptions.spans}. */
+/**
+ * What {@link instrument} records as spans: see {@link InstrumentOptions.spans}.
+ * @example
+ * ```ts
+ * instrument({ api, spans: 'events' satisfies SpanMode });
+ * ```
+ */
 export type SpanMode = 'named' | 'all' | 'events';
 
 /**
  * The parts of the `@opentelemetry/api` module the instrumentation uses: pass the module itself
  * (`import * as api from '@opentelemetry/api'`). The library never imports it, so that importing
  * `cancelable-ts/otel` does not require the peer.
+ * @example
+ * ```ts
+ * import * as api from '@opentelemetry/api';
+ * instrument({ api });
+ * ```
  */
 export interface OtelApi {
   readonly trace: TraceAPI;
@@ -14,7 +25,14 @@ export interface OtelApi {
   readonly metrics?: MetricsAPI;
 }
 
-/** Options of {@link instrument}. */
+/**
+ * Options of {@link instrument}.
+ * @example
+ * ```ts
+ * import * as api from '@opentelemetry/api';
+ * const options: InstrumentOptions = { api, spans: 'all' };
+ * ```
+ */
 export interface InstrumentOptions {
   /**
    * The `@opentelemetry/api` module. Required to record spans (it holds the active context); it also
@@ -50,7 +68,13 @@ export interface ResolvedOptions {
 
 const KEYS = new Set(['api', 'tracer', 'meter', 'spans', 'contextManager']);
 const MODES: readonly SpanMode[] = ['named', 'all', 'events'];
-/** The instrumentation scope name given to the default tracer and meter. */
+/**
+ * The instrumentation scope name given to the default tracer and meter.
+ * @example
+ * ```ts
+ * instrument({ api, tracer: api.trace.getTracer(INSTRUMENTATION_NAME, '1.0.0') });
+ * ```
+ */
 export const INSTRUMENTATION_NAME = 'cancelable-ts';
 
 /** Short rendering of a bad value for an error message. */

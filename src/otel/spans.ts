@@ -16,7 +16,13 @@ const DEFAULT_SCOPE_NAME = 'operation';
 /** How far up the scope tree to look for an ancestor's span (a bound, for 10k-deep chains). */
 const MAX_ANCESTOR_HOPS = 128;
 
-/** Attribute keys of the spans, events and metrics. */
+/**
+ * Attribute keys of the spans, events and metrics.
+ * @example
+ * ```ts
+ * span.attributes[attributeNames.cancelReason]; // 'timeout' on a `cancelable.cancel` event
+ * ```
+ */
 export const attributeNames = {
   operationId: 'cancelable.operation.id',
   operationName: 'cancelable.operation.name',
@@ -29,7 +35,13 @@ export const attributeNames = {
   errorType: 'error.type',
 } as const;
 
-/** Event names added to spans. */
+/**
+ * Event names added to spans.
+ * @example
+ * ```ts
+ * span.events.filter((event) => event.name === eventNames.cancel);
+ * ```
+ */
 export const eventNames = { cancel: 'cancelable.cancel', abandoned: 'cancelable.abandoned' } as const;
 
 interface ScopeRecord {
