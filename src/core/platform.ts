@@ -55,7 +55,14 @@ export interface TraceChannel<C extends object> {
   readonly hasSubscribers: boolean;
   /** `start`, `end`, `asyncStart`, `asyncEnd`, `error` channels around `fn`'s promise. */
   tracePromise<R, A extends unknown[]>(fn: (...args: A) => Promise<R>, context: C, thisArg: unknown, ...args: A): Promise<R>;
-  readonly start: Channel;
+  /**
+   * The `start` channel; on Node (not in the browser build) `bindStore(storage, transform)` makes
+   * `transform(context)` the storage's store for the whole traced run.
+   */
+  readonly start: Channel & {
+    bindStore?<T>(storage: ContextStorage<T>, transform?: (context: C) => T): void;
+    unbindStore?<T>(storage: ContextStorage<T>): boolean;
+  };
   readonly end: Channel;
   readonly asyncStart: Channel;
   readonly asyncEnd: Channel;
@@ -64,7 +71,9 @@ export interface TraceChannel<C extends object> {
 
 /** The tracing channel `tracing:<name>:*`. */
 export function tracingChannel<C extends object>(name: string): TraceChannel<C> {
-  return diagnosticsChannel.tracingChannel(name);
+  // Node's AsyncLocalStorage is a ContextStorage with more members; the public type stays Node-free.
+  const channel: unknown = diagnosticsChannel.tracingChannel<unknown, C>(name);
+  return channel as TraceChannel<C>;
 }
 
 /**

@@ -57,6 +57,17 @@ const expectations: Record<string, Expectation> = {
   '20-child-processes.ts': {
     lines: [/spawn finished with code 0: hello from \d+/, /long command stopped/, /fork result: \{"converted":2\}/, /\[child\] cancelled by the parent \(timeout/, /batch-convert cancelled/],
   },
+  '21-web-dashboard.ts': {
+    interrupt: { when: /Dashboard at/, signal: 'SIGINT', afterMs: 200 },
+    lines: [
+      /live: import-customers\s+\d+ customers/,
+      /cancel render-invoices through the API -> 200 \{"found":true,"cancelled":true\}/,
+      /render-invoices: manual \(Printer out of paper\)/,
+      /Dashboard at http:\/\/127\.0\.0\.1:\d+\/ops\//,
+      /import-orders: parent/,
+      /Stopped: Received signal SIGINT; 0 operations left/,
+    ],
+  },
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },

@@ -12,6 +12,8 @@ const entries = {
   'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain', 'runInWorker', 'WorkerError'],
   'cancelable-ts/process': ['spawn', 'fork', 'fromParentProcess', 'ResourceConditionSource', 'serveRegistry'],
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
+  'cancelable-ts/otel': ['instrument', 'uninstrument'],
+  'cancelable-ts/dashboard': ['dashboard', 'serveDashboard', 'registrySource', 'fleetSource', 'controlSource', 'fastifyDashboard', 'koaDashboard', 'honoDashboard'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
