@@ -3,6 +3,7 @@
  * wake-up, or nothing (a canceller killed mid-way leaves no half).
  */
 import { createHash } from 'node:crypto';
+import { CancelationReason } from '../index.js';
 import type { RedisAdapter } from './adapter.js';
 
 /** A script and its SHA1 (EVALSHA first, EVAL when the server does not have it cached). */
@@ -22,11 +23,12 @@ function script(source: string): Script {
  * replaced, as if absent.
  */
 export const CANCEL = script(`
+local reasons = { ${Object.values(CancelationReason).map((reason) => `['${reason}'] = true`).join(', ')} }
 local running = redis.call('EXISTS', KEYS[2])
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, value = pcall(cjson.decode, current)
-  if ok and type(value) == 'table' and type(value.reason) == 'string' then return {0, running} end
+  if ok and type(value) == 'table' and reasons[value.reason] then return {0, running} end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[5] == '1' then redis.call('SPUBLISH', ARGV[3], ARGV[4]) else redis.call('PUBLISH', ARGV[3], ARGV[4]) end

@@ -1,7 +1,7 @@
 import { CancelationSource, type Cancelable, type OperationContext, type TriggerArgument } from '../index.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { CancelState } from './records.js';
-import { findScopeOf } from './scope-of.js';
+import { findScopeOf, watchProgress } from './scope-of.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** Options of `remote.source(id, options)`. */
@@ -58,11 +58,13 @@ export class RemoteSource extends CancelationSource {
     this.#state = undefined;
     this.#scope = undefined;
     this.#startedAt = Date.now();
-    findScopeOf(this, (scope) => {
-      this.#scope = scope;
-    });
     const { hub, leases } = this.#parts;
     const id = this.id;
+    let unwatchProgress: (() => void) | undefined;
+    findScopeOf(this, (scope) => {
+      this.#scope = scope;
+      unwatchProgress = watchProgress(scope, () => leases.touch(id));
+    });
     const unwatch = hub.watch(id, (state) => {
       if (this.#state !== undefined) return;
       this.#state = state;
@@ -71,6 +73,7 @@ export class RemoteSource extends CancelationSource {
     });
     const release = leases.hold(id, { describe: () => this.#describe() });
     this.#stop = () => {
+      unwatchProgress?.();
       unwatch();
       release();
     };

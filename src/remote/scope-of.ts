@@ -4,9 +4,11 @@
  * public `sources` list names them. So: while a source waits to learn its scope, listen to that
  * channel (only then: every scope start pays for a subscriber), and match by identity. A source
  * nested in an any-of / all-of source is not found this way; its lease then carries no context.
+ * Once found, the scope's progress reports (the `cancelable:progress` channel, listened to only while
+ * someone waits for them) tell the lease to refresh.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { channelNames, type Cancelable, type CancelationSource, type StartDiagnostic } from '../index.js';
+import { channelNames, type Cancelable, type CancelationSource, type ProgressDiagnostic, type StartDiagnostic } from '../index.js';
 
 const waiting = new Map<CancelationSource, (scope: Cancelable) => void>();
 let subscribed = false;
@@ -44,4 +46,26 @@ export function findScopeOf(source: CancelationSource, found: (scope: Cancelable
     if (waiting.get(source) === found) waiting.delete(source);
     settle();
   });
+}
+
+const progressWatchers = new Map<Cancelable, Set<() => void>>();
+
+function onProgress(message: unknown): void {
+  const watchers = progressWatchers.get((message as ProgressDiagnostic).scope);
+  if (watchers !== undefined) for (const watcher of [...watchers]) watcher();
+}
+
+/** Calls `callback` whenever `scope` reports progress, until the returned function is called. */
+export function watchProgress(scope: Cancelable, callback: () => void): () => void {
+  let watchers = progressWatchers.get(scope);
+  if (watchers === undefined) {
+    if (progressWatchers.size === 0) diagnosticsChannel.subscribe(channelNames.progress, onProgress);
+    progressWatchers.set(scope, (watchers = new Set()));
+  }
+  watchers.add(callback);
+  return () => {
+    if (!watchers.delete(callback) || watchers.size > 0) return;
+    progressWatchers.delete(scope);
+    if (progressWatchers.size === 0) diagnosticsChannel.unsubscribe(channelNames.progress, onProgress);
+  };
 }

@@ -1,6 +1,7 @@
 /** Shared helpers of the distributed tests: clients of both flavours, child processes, waits. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -153,4 +154,78 @@ export class FixtureProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     await this.exited;
   }
+}
+
+// ---------------------------------------------------------------- a gate in front of a server
+
+/**
+ * A TCP forwarder in front of a server. While `closed`, new connections are refused (accepted and
+ * destroyed at once): a client whose connection was killed cannot reconnect until `open()`. That
+ * gives a test a real gap in which to send a cancel, whatever the client's reconnect policy.
+ */
+export class TcpGate {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  #closed = false;
+  port = 0;
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async open(target: { host: string; port: number }): Promise<TcpGate> {
+    const server = createServer();
+    const gate = new TcpGate(server);
+    server.on('connection', (socket) => {
+      if (gate.#closed) {
+        socket.destroy();
+        return;
+      }
+      const upstream = connect(target);
+      for (const s of [socket, upstream]) {
+        gate.#sockets.add(s);
+        s.on('close', () => gate.#sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      socket.pipe(upstream).pipe(socket);
+      socket.on('close', () => upstream.destroy());
+      upstream.on('close', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    gate.port = (server.address() as { port: number }).port;
+    return gate;
+  }
+
+  /** The URL of `url`'s server through this gate. */
+  through(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
+  /** Refuse new connections (existing ones stay). */
+  refuse(): void {
+    this.#closed = true;
+  }
+
+  /** Accept connections again. */
+  accept(): void {
+    this.#closed = false;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** The error `promise` rejects with (a cancellation, typically); fails the test if it resolves. */
+export function rejection(promise: Promise<unknown>): Promise<Error & { reason?: string }> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error as Error & { reason?: string },
+  );
 }
