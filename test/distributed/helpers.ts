@@ -93,7 +93,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-/** A TypeScript fixture running in a child process, speaking JSON lines on stdout and stdin. */
+/**
+ * A fixture (plain ESM against the built package: call `ensureBuilt()` first) running in a child
+ * process, speaking JSON lines on stdout and stdin.
+ */
 export class FixtureProcess {
   readonly child: ChildProcess;
   readonly messages: Array<Record<string, unknown>> = [];
@@ -102,7 +105,7 @@ export class FixtureProcess {
   #waiters: Array<() => void> = [];
 
   constructor(file: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', fixture(file), ...args], {
+    this.child = spawn(process.execPath, [fixture(file), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
@@ -126,7 +129,7 @@ export class FixtureProcess {
   }
 
   /** Resolves with the first message of this type (already received or to come). */
-  async next(type: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  async next(type: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((message) => message.type === type);

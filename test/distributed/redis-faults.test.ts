@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cancelable, CancelationToken } from '../../src/index.js';
 import { createRedisCancelation, type RemoteCancelation } from '../../src/redis/index.js';
+import { ensureBuilt } from '../harness/build.js';
 import { FixtureProcess, FLAVORS, redisClient, rejection, sleep, TcpGate, waitFor, type Flavor, type TestClient } from './helpers.js';
 import { PrivateRedis, uniqueNamespace, useRedis, type TestServer } from './servers.js';
 
@@ -13,9 +14,10 @@ let admin: TestClient;
 const namespaces: string[] = [];
 
 beforeAll(async () => {
+  ensureBuilt(); // the fixtures run against the built package
   server = await useRedis();
   admin = await redisClient('ioredis', server.url);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const ns of namespaces) {
@@ -93,13 +95,13 @@ describe.each(FLAVORS)('through %s', (flavor: Flavor) => {
     }
   });
 
-  test('concurrent cancels from several processes keep exactly one reason, everywhere', async () => {
+  test('concurrent cancels from several processes keep exactly one reason, everywhere', { timeout: 60_000 }, async () => {
     const ns = namespace(`race_${flavor.replace('-', '')}`);
     const clients = [await redisClient(flavor, server.url), await redisClient(flavor, server.url)];
     const watchers = clients.map((c) => createRedisCancelation({ client: c.client, namespace: ns, pollMs: HOUR }));
     const cancellers = ['timeout', 'manual', 'signal', 'condition'].map(
       (reason, i) =>
-        new FixtureProcess('canceller.ts', [
+        new FixtureProcess('canceller.mjs', [
           JSON.stringify({ backend: 'redis', url: server.url, ns, flavor, mode: 'once', ids: ['race-1'], reason, message: `canceller ${i}` }),
         ]),
     );
@@ -145,7 +147,7 @@ test('a canceller SIGKILLed in the middle of cancelling leaves, for each id, the
           });
       });
       await waitFor('the watcher', async () => (await numsub(admin, `${ns}:cancel`)) === 1);
-      const canceller = new FixtureProcess('canceller.ts', [JSON.stringify({ backend: 'redis', url: server.url, ns, mode: 'storm', ids, concurrency: 8 })]);
+      const canceller = new FixtureProcess('canceller.mjs', [JSON.stringify({ backend: 'redis', url: server.url, ns, mode: 'storm', ids, concurrency: 8 })]);
       await canceller.next('ready');
       canceller.send('go');
       await canceller.next('first');
@@ -166,7 +168,7 @@ test('a canceller SIGKILLed in the middle of cancelling leaves, for each id, the
     await watcher.close();
     await client.close();
   }
-}, 60_000);
+}, 90_000);
 
 describe('a restart of the server (a private one this test started)', () => {
   let redis: PrivateRedis;
