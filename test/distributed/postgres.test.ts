@@ -1,7 +1,7 @@
 // cancelable-ts/postgres against a real PostgreSQL: the API of SPEC §11 through a pg Pool and a pg
 // Client, and what a hostile writer can do to it.
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { Cancelable, CancelationToken, ManualCancelation, OperationRegistry, SignalCancelation } from '../../src/index.js';
 import { createPostgresCancelation, type FleetEvent, type PostgresCancelationOptions, type RemoteCancelation } from '../../src/postgres/index.js';
 import { collectRemoteErrors, pgPool, rejection, sleep, waitFor } from './helpers.js';
