@@ -22,6 +22,7 @@ const STEPS = [
   '10-registry',
   '11-process',
   '12-llm',
+  '14-across-machines',
 ] as const;
 
 /** An error that means "this part of the library is not built yet", not "the step is wrong". */

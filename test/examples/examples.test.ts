@@ -57,6 +57,16 @@ const expectations: Record<string, Expectation> = {
   '20-child-processes.ts': {
     lines: [/spawn finished with code 0: hello from \d+/, /long command stopped/, /fork result: \{"converted":2\}/, /\[child\] cancelled by the parent \(timeout/, /batch-convert cancelled/],
   },
+  '21-stop-button-scaled.ts': {
+    timeoutMs: 60_000,
+    lines: [
+      /three processes up: worker \d+, api-1 :\d+ \(\d+\), api-2 :\d+ \(\d+\)/,
+      /\[worker\] job \d+ started/,
+      /browser: Stop -> \{"cancelled":true,"running":true\} \(through api-2\)/,
+      /browser: job \d+ is failed after 1 attempt\(s\): Job \d+ cancelled \(manual\) by api-2: User pressed Stop/,
+      /all processes stopped/,
+    ],
+  },
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },
@@ -94,6 +104,6 @@ describe.concurrent('examples', () => {
       expect(run.code, report).toBe(0);
       for (const line of expected.lines) expect(run.stdout, report).toMatch(line);
       expect(run.stderr, report).toBe('');
-    }, 30_000);
+    }, Math.max(30_000, (expected.timeoutMs ?? 0) + 10_000));
   }
 });

@@ -12,7 +12,7 @@ test('the showcase runs every step and exits 0', async () => {
   const run = await runExample('showcase/index.ts', { timeoutMs: 60_000 });
   const report = `--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
   expect(run.code, report).toBe(0);
-  expect(run.stdout, report).toMatch(/Done: 12\/12 steps in \d+ ms\./);
+  expect(run.stdout, report).toMatch(/Done: (\d+)\/\1 steps in \d+ ms\./);
   for (const line of [
     /TimeoutCancelation after \d+ ms/, // a timeout that really fires
     /\[user clicks "Cancel"\]/, // the cancel button
@@ -26,6 +26,7 @@ test('the showcase runs every step and exits 0', async () => {
     /cancelAll\(\{ name: \/\^import-\/ \}\) -> 2/,
     /SIGTERM: flushing the output file/, // the child process
     /"User pressed Stop" after \d+ ms/, // the LLM stream
+    /stopped its stream \d+ ms after remote\.cancel\(\)|skipped: no Redis answers at/, // across machines
   ]) {
     expect(run.stdout, report).toMatch(line);
   }

@@ -12,6 +12,9 @@ const entries = {
   'cancelable-ts/worker': ['SharedCancelationToken', 'workerMain'],
   'cancelable-ts/process': ['spawnInScope', 'forkInScope', 'serveRegistry'],
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
+  'cancelable-ts/redis': ['createRedisCancelation', 'connectRedisCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
+  'cancelable-ts/postgres': ['createPostgresCancelation', 'connectPostgresCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
+  'cancelable-ts/bullmq': ['cancelableProcessor', 'JobCancelledError', 'RemoteCancelation', 'RemoteSource'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
