@@ -49,6 +49,9 @@ const IDENTIFIER_RULE = 'lowercase letters, digits and _, starting with a letter
  */
 export function createPostgresCancelation(options: PostgresCancelationOptions): RemoteCancelation {
   if (options === undefined) throw new TypeError('options must be an options object with a pool or a client, got undefined');
+  if (isQueryable(options)) {
+    throw new TypeError('options must be an options object: pass createPostgresCancelation({ pool }) or ({ client })');
+  }
   const checked = checkOptions<PostgresCancelationOptions>('options', options, [
     'pool',
     'client',

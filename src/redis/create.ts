@@ -8,9 +8,9 @@ import {
   type RemoteOptions,
 } from '../remote/index.js';
 import { adaptRedisClient } from './adapter.js';
-import type { IoredisLike } from './ioredis-adapter.js';
+import { isIoredis, type IoredisLike } from './ioredis-adapter.js';
 import { redisNames } from './keys.js';
-import type { NodeRedisLike } from './node-redis-adapter.js';
+import { isNodeRedis, type NodeRedisLike } from './node-redis-adapter.js';
 import { RedisBackend } from './redis-backend.js';
 
 /**
@@ -55,6 +55,9 @@ const NAMESPACE = /^[A-Za-z0-9_.:-]{1,64}$/;
  */
 export function createRedisCancelation(options: RedisCancelationOptions): RemoteCancelation {
   if (options === undefined) throw new TypeError('options must be an options object with a client, got undefined');
+  if (options !== null && typeof options === 'object' && (isIoredis(options) || isNodeRedis(options))) {
+    throw new TypeError('options must be an options object: pass the client as createRedisCancelation({ client })');
+  }
   const checked = checkOptions<RedisCancelationOptions>('options', options, ['client', 'namespace', 'sharded', 'closeClient', ...remoteOptionKeys]);
   const adapter = adaptRedisClient(checked?.client);
   const namespace = checkNamespace('options.namespace', checked?.namespace, NAMESPACE, 'letters, digits, _ . : - (1 to 64)', 'cancelable');

@@ -133,6 +133,7 @@ describe('options are checked at the call', () => {
   test('createRedisCancelation', () => {
     expect(() => createRedisCancelation(undefined as never)).toThrow(TypeError);
     expect(() => createRedisCancelation({ client: {} })).toThrow(/options.client must be an ioredis client/);
+    expect(() => createRedisCancelation(fakeIoredis as never)).toThrow(/pass the client as createRedisCancelation\(\{ client \}\)/);
     expect(() => createRedisCancelation({ client: { isCluster: true } })).toThrow(/Cluster client: not supported yet/);
     expect(() => createRedisCancelation({ client: fakeIoredis, namespace: 'a b' })).toThrow(RangeError);
     expect(() => createRedisCancelation({ client: fakeIoredis, namespace: 'a{b}' })).toThrow(/options.namespace must be letters/);
@@ -162,6 +163,7 @@ describe('options are checked at the call', () => {
   test('createPostgresCancelation', () => {
     const pool = { query: async () => ({ rows: [] }), options: {}, Client: class {}, end: async () => undefined };
     expect(() => createPostgresCancelation({})).toThrow(/exactly one of pool/);
+    expect(() => createPostgresCancelation(pool as never)).toThrow(/pass createPostgresCancelation\(\{ pool \}\)/);
     expect(() => createPostgresCancelation({ pool, client: pool })).toThrow(/exactly one of pool/);
     expect(() => createPostgresCancelation({ pool: {} })).toThrow(/options.pool must be a pg Pool/);
     expect(() => createPostgresCancelation({ pool, namespace: 'Bad-Name' })).toThrow(/options.namespace must be lowercase letters/);
