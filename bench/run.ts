@@ -67,8 +67,8 @@ for (const file of files) {
   for (const line of lines) figures.push(JSON.parse(line.slice('@@BENCH '.length)) as Figure);
 }
 
-const format = (value: number | undefined, unit: string): string => {
-  if (value === undefined || Number.isNaN(value)) return '';
+const format = (value: number | null | undefined, unit: string): string => {
+  if (value === undefined || value === null || Number.isNaN(value)) return ''; // JSON turns NaN into null
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${value.toFixed(digits)} ${unit}`;
 };

@@ -4,6 +4,7 @@ import type { CancelationInit } from './errors.js';
 import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
 import { parseCancelArgument, type CancelArgument } from './token.js';
 import { isThenable } from './promise.js';
+import type { CancelScope } from './scope/cancel-scope.js';
 import { checkOptions, describeValue } from './validate.js';
 
 /** @internal Starts one activation of a source for a target; returns state handed back to deactivate. */
@@ -96,9 +97,11 @@ export abstract class CancelationSource {
 
   /**
    * Begins watching. Call `trigger(message?)` to cancel the scope with this source's reason (or
-   * `trigger({ reason, message })` with another). May be called again after {@link CancelationSource.stop}.
+   * `trigger({ reason, message })` with another). `scope` is the scope the source serves (also when
+   * it sits inside an any-of / all-of source; `undefined` when started on its own). May be called
+   * again after {@link CancelationSource.stop}.
    */
-  abstract start(trigger: (argument?: TriggerArgument) => void): void;
+  abstract start(trigger: (argument?: TriggerArgument) => void, scope?: CancelScope): void;
 
   /** Stops watching and releases everything `start` took. Must be idempotent. */
   abstract stop(): void;
@@ -121,7 +124,7 @@ export abstract class CancelationSource {
     };
     this.#trigger = trigger;
     try {
-      const started: unknown = this.start(trigger);
+      const started: unknown = this.start(trigger, target.reportable as CancelScope | undefined);
       // An `async start()` that rejects: the scope runs on; the failure is reported, never unhandled.
       if (isThenable(started)) started.then(undefined, (error: unknown) => reportSourceError(target.reportable, this, 'start', error));
     } catch (error) {

@@ -68,6 +68,16 @@ const expectations: Record<string, Expectation> = {
       /Stopped: Received signal SIGINT; 0 operations left/,
     ],
   },
+  '22-stop-button-scaled.ts': {
+    timeoutMs: 60_000,
+    lines: [
+      /three processes up: worker \d+, api-1 :\d+ \(\d+\), api-2 :\d+ \(\d+\)/,
+      /\[worker\] job \d+ started/,
+      /browser: Stop -> \{"cancelled":true,"running":true\} \(through api-2\)/,
+      /browser: job \d+ is failed after 1 attempt\(s\): Job \d+ cancelled \(manual\) by api-2: User pressed Stop/,
+      /all processes stopped/,
+    ],
+  },
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },
@@ -105,6 +115,6 @@ describe.concurrent('examples', () => {
       expect(run.code, report).toBe(0);
       for (const line of expected.lines) expect(run.stdout, report).toMatch(line);
       expect(run.stderr, report).toBe('');
-    }, 30_000);
+    }, Math.max(30_000, (expected.timeoutMs ?? 0) + 10_000));
   }
 });

@@ -14,6 +14,9 @@ const entries = {
   'cancelable-ts/testing': ['ManualClock', 'MockCancelationToken', 'simulateStream'],
   'cancelable-ts/otel': ['instrument', 'uninstrument'],
   'cancelable-ts/dashboard': ['dashboard', 'serveDashboard', 'registrySource', 'fleetSource', 'controlSource', 'fastifyDashboard', 'koaDashboard', 'honoDashboard'],
+  'cancelable-ts/redis': ['createRedisCancelation', 'connectRedisCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
+  'cancelable-ts/postgres': ['createPostgresCancelation', 'connectPostgresCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
+  'cancelable-ts/bullmq': ['cancelableProcessor', 'JobCancelledError', 'RemoteCancelation', 'RemoteSource'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
