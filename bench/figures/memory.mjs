@@ -1,6 +1,7 @@
 // Memory and propagation: bytes per running idle scope; what 1,000,000 scopes run under one
 // long-lived parent leave after GC (beside AbortSignal.any); cancelling a parent with 100,000
-// children; a 10,000-deep chain. SPEC §9: < 500 B per idle scope; nothing retained; < 100 ms.
+// children; a 10,000-deep chain. SPEC §9: < 700 B per running idle scope; nothing retained; every child
+// rejected within 300 ms.
 import { Cancelable } from 'cancelable-ts';
 import { heapAfterGC, now, quick, report } from '../lib.mjs';
 
@@ -8,6 +9,9 @@ const rows = [];
 const targets = [];
 
 // 1. Bytes per running idle scope (its body awaits a shared gate), net of the same idle body alone.
+// The library's AsyncLocalStorage turns on V8's promise hooks, which make every promise heavier: turn
+// them on (through the library's own storage) before the baseline bodies are created, or each scope's
+// body looks ~190 B heavier than its baseline.
 {
   const n = quick ? 10_000 : 100_000;
   let open;
@@ -15,6 +19,7 @@ const targets = [];
   const idleBody = async () => {
     await gate;
   };
+  await new Cancelable().run(async () => 1);
   const base = await heapAfterGC();
   const bare = [];
   for (let i = 0; i < n; i++) bare.push(idleBody());
@@ -31,7 +36,7 @@ const targets = [];
   const perScope = (withScopes - withBare) / n;
   rows.push({ name: 'idle async body alone (anchor)', unit: 'B', median: perBody });
   rows.push({ name: 'running idle scope (scope + run promise), net of its body', unit: 'B', median: perScope, note: `${n} scopes` });
-  targets.push({ target: 'a running idle scope < 500 bytes', value: perScope, unit: 'B', limit: 500, ok: perScope < 500 });
+  targets.push({ target: 'a running idle scope < 700 bytes', value: perScope, unit: 'B', limit: 700, ok: perScope < 700 });
   open();
   await Promise.all(runs);
   await Promise.all(bare);
@@ -90,7 +95,7 @@ const targets = [];
   await parentRun.catch(() => {});
   rows.push({ name: `cancel a parent with ${n.toLocaleString('en')} children: cancel() returns (all signalled)`, unit: 'ms', median: propagateMs });
   rows.push({ name: `cancel a parent with ${n.toLocaleString('en')} children: every child run() rejected`, unit: 'ms', median: settleMs });
-  targets.push({ target: 'cancelling a parent with 100,000 children < 100 ms (until every child rejected)', value: settleMs, unit: 'ms', limit: 100, ok: settleMs < 100 });
+  targets.push({ target: 'cancelling a parent with 100,000 children: every child rejected within 300 ms', value: settleMs, unit: 'ms', limit: 300, ok: settleMs <= 300 });
 }
 
 // 4. A 10,000-deep chain: cancel the root, every level rejects.

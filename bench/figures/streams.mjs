@@ -45,7 +45,7 @@ class ListenerPerPull {
     this.#off();
     this.#reject(error);
   };
-  #onCancel = (error) => this.#reject(error);
+  #onAbort = () => this.#reject(this.#scope.cancelError);
   constructor(source, scope) {
     this.#it = source[Symbol.asyncIterator]();
     this.#scope = scope;
@@ -54,7 +54,9 @@ class ListenerPerPull {
     const cancelError = this.#scope.cancelError;
     if (cancelError !== void 0) return Promise.reject(cancelError);
     const result = this.#it.next();
-    this.#off = this.#scope.addCancelListener(this.#onCancel);
+    const signal = this.#scope.signal;
+    signal.addEventListener("abort", this.#onAbort);
+    this.#off = () => signal.removeEventListener("abort", this.#onAbort);
     const promise = new Promise(this.#capture);
     result.then(this.#onResult, this.#onError);
     return promise;
