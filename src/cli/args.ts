@@ -22,7 +22,7 @@ export type CliCommand =
  * Which process (or fleet) to talk to: a socket path, a pid, a fleet URL, or "find the one" in the
  * default directory.
  */
-export type CliTarget = { socket: string } | { pid: number } | { fleet: string } | { auto: true };
+export type CliTarget = { socket: string } | { pid: number } | { fleet: string; namespace: string | undefined } | { auto: true };
 
 /** A command line that cannot be run; the CLI prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {
@@ -48,6 +48,7 @@ Options:
   --pid <pid>        Talk to process <pid> (its socket in the default directory)
   --redis <url>      ps, cancel, dashboard: the whole fleet registered in Redis
   --postgres <url>   ps, cancel, dashboard: the whole fleet registered in PostgreSQL
+  --namespace <ns>   With --redis/--postgres: the fleet's namespace (default cancelable)
   --message <text>   With cancel: the cancellation message
   --port <n>         With dashboard: the port (default 0: any free one)
   --read-only        With dashboard: no cancel buttons, and the API refuses actions
@@ -75,10 +76,13 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   const [command, ...rest] = positionals as [string, ...string[]];
   const json = values.json === true;
   const only = (allowed: readonly string[]): void => {
-    for (const key of [...TARGET_KEYS, 'message', 'name', 'port', 'timeout', 'read-only', 'json'] as const) {
+    for (const key of [...TARGET_KEYS, 'namespace', 'message', 'name', 'port', 'timeout', 'read-only', 'json'] as const) {
       if (values[key] !== undefined && !allowed.includes(key)) throw new UsageError(`--${key} does not apply to '${command}'`);
     }
   };
+  if (values.namespace !== undefined && values.redis === undefined && values.postgres === undefined) {
+    throw new UsageError('--namespace applies only with --redis or --postgres');
+  }
   const timeoutMs = values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout, 1);
   switch (command) {
     case 'ps':
@@ -128,6 +132,7 @@ function parse(argv: readonly string[]) {
       pid: { type: 'string' },
       redis: { type: 'string' },
       postgres: { type: 'string' },
+      namespace: { type: 'string' },
       message: { type: 'string' },
       name: { type: 'string' },
       port: { type: 'string' },
@@ -147,7 +152,7 @@ function positiveInteger(flag: string, text: string, min: number): number {
   return value;
 }
 
-function target(values: { socket?: string; pid?: string; redis?: string; postgres?: string }): CliTarget {
+function target(values: { socket?: string; pid?: string; redis?: string; postgres?: string; namespace?: string }): CliTarget {
   const given = TARGET_KEYS.filter((key) => values[key] !== undefined);
   if (given.length > 1) throw new UsageError(`give one of --socket, --pid, --redis or --postgres, not ${given.map((key) => `--${key}`).join(' and ')}`);
   if (values.socket !== undefined) {
@@ -163,11 +168,11 @@ function target(values: { socket?: string; pid?: string; redis?: string; postgre
   }
   if (values.redis !== undefined) {
     if (!/^rediss?:\/\/./i.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
-    return { fleet: values.redis };
+    return { fleet: values.redis, namespace: values.namespace };
   }
   if (values.postgres !== undefined) {
     if (!/^postgres(ql)?:\/\/./i.test(values.postgres)) throw new UsageError('--postgres must be a postgres:// or postgresql:// URL');
-    return { fleet: values.postgres };
+    return { fleet: values.postgres, namespace: values.namespace };
   }
   return { auto: true };
 }

@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   try {
     if (command.command === 'sockets') return await sockets(io, command.json);
-    if ('fleet' in command.target) return await onFleet(command, command.target.fleet, io);
+    if ('fleet' in command.target) return await onFleet(command, command.target, io);
     const client = await connectTo(command.target, io.env, command.timeoutMs);
     try {
       switch (command.command) {
@@ -329,11 +329,15 @@ function redact(url: string): string {
   }
 }
 
-async function onFleet(command: Exclude<CliCommand, { command: 'help' | 'sockets' }>, url: string, io: CliIO): Promise<number> {
+async function onFleet(
+  command: Exclude<CliCommand, { command: 'help' | 'sockets' }>,
+  { fleet: url, namespace }: { fleet: string; namespace: string | undefined },
+  io: CliIO,
+): Promise<number> {
   const { fleetFromUrl } = await import('../remote/from-url.js');
   let fleet: RemoteCancelation;
   try {
-    fleet = await fleetFromUrl(url);
+    fleet = await fleetFromUrl(url, namespace === undefined ? undefined : { namespace });
   } catch (error) {
     throw new FleetError(error instanceof Error ? error.message : String(error));
   }
