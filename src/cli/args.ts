@@ -86,7 +86,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   const timeoutMs = values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout, 1);
   switch (command) {
     case 'ps':
-      only([...TARGET_KEYS, 'timeout', 'json']);
+      only([...TARGET_KEYS, 'namespace', 'timeout', 'json']);
       if (rest.length > 0) throw new UsageError(`'ps' takes no arguments, got ${JSON.stringify(rest[0])}`);
       return { command, target: target(values), json, timeoutMs };
     case 'watch': {
@@ -95,7 +95,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       return { command, target: target(values), json, timeoutMs };
     }
     case 'cancel': {
-      only([...TARGET_KEYS, 'message', 'name', 'timeout', 'json']);
+      only([...TARGET_KEYS, 'namespace', 'message', 'name', 'timeout', 'json']);
       if (rest.length > 1) throw new UsageError(`'cancel' takes one id, got ${rest.length}`);
       const id = rest[0];
       const name = values.name;
@@ -107,7 +107,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       return { command, target: target(values), json, timeoutMs, id, name, message: values.message };
     }
     case 'dashboard': {
-      only([...TARGET_KEYS, 'port', 'read-only', 'timeout']);
+      only([...TARGET_KEYS, 'namespace', 'port', 'read-only', 'timeout']);
       if (rest.length > 0) throw new UsageError(`'dashboard' takes no arguments, got ${JSON.stringify(rest[0])}`);
       const port = values.port === undefined ? 0 : positiveInteger('--port', values.port, 0);
       if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
