@@ -30,9 +30,9 @@ const allowed: Record<string, string[]> = {
     'node:url',
     'node:worker_threads',
   ],
-  'redis/index': [...platform, 'node:crypto', ...eagerControl],
-  'postgres/index': [...platform, 'node:crypto', ...eagerControl],
-  'bullmq/index': [...platform, 'node:crypto', ...eagerControl],
+  'redis/index': [...platform, 'node:crypto', 'node:os', ...eagerControl],
+  'postgres/index': [...platform, 'node:crypto', 'node:os', ...eagerControl],
+  'bullmq/index': [...platform, 'node:crypto', 'node:os', ...eagerControl],
   'otel/index': [...platform, '@opentelemetry/api', ...eagerControl],
   'dashboard/index': [...platform, 'node:crypto', 'node:http', ...eagerControl],
 };
