@@ -68,3 +68,14 @@ export * from './sources/index.js';
 export * from './streams/index.js';
 export * from './wrappers/index.js';
 export * from './registry/index.js';
+
+declare global {
+  interface SymbolConstructor {
+    /**
+     * The key of `[Symbol.asyncDispose]()` (`await using`), which scopes and streams implement. Declared
+     * here as `@types/node` and `lib.esnext.disposable` do, so that the declarations compile with
+     * TypeScript 5.0 and without either (SPEC §13); on Node 20, Bun, Deno and current browsers it exists.
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}

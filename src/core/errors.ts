@@ -1,7 +1,9 @@
 import { CancelationReason, isCancelationReason, reasonList } from './reasons.js';
 import { describeValue } from './validate.js';
+import { cancelationBrand as brand } from './is-cancelation.js';
 
-const brand = Symbol.for('cancelable.CancelationError');
+// The predicates live in their own module, so that `isCancelation` alone bundles without the classes.
+export { causeChainIncludes, isCancelation, isCancelationError } from './is-cancelation.js';
 
 /** What every cancellation error is built from. */
 export interface CancelationErrorOptions {
@@ -230,66 +232,4 @@ export function createCancelationError(
     default:
       return new ManualCancelation(init.message, options);
   }
-}
-
-/** Whether `value` is one of this library's cancellation errors (from any copy of the library). */
-export function isCancelationError(value: unknown): value is CancelationError {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    return brand in value;
-  } catch {
-    return false; // anything can be thrown, a proxy whose traps throw included: never fail on it
-  }
-}
-
-function isNativeAbort(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const name = (value as { name?: unknown }).name;
-  return name === 'AbortError' || name === 'TimeoutError';
-}
-
-/** The `cause` of a thrown value, or undefined when reading it throws (a getter, a proxy). */
-function causeOf(value: object): unknown {
-  try {
-    return (value as { cause?: unknown }).cause;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether `error` means "cancelled": one of this library's errors, a native `AbortError` or
- * `TimeoutError` (DOMException or Node's `AbortError`), or an error whose `cause` chain holds one.
- * Node wraps `signal.reason` in an `AbortError` in timers and streams, so the chain is followed.
- *
- * @example
- * ```ts
- * try { await fetch(url, { signal: scope.signal }); } catch (e) { if (!isCancelation(e)) throw e; }
- * ```
- */
-export function isCancelation(error: unknown): boolean {
-  let current = error;
-  // Bounded walk: cause chains can be cyclic.
-  for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
-    if (isCancelationError(current)) return true;
-    if (typeof current !== 'object') return false;
-    try {
-      if (isNativeAbort(current)) return true;
-    } catch {
-      return false;
-    }
-    current = causeOf(current);
-  }
-  return false;
-}
-
-/** Whether `error` is `target` or holds it somewhere in its `cause` chain. */
-export function causeChainIncludes(error: unknown, target: unknown): boolean {
-  let current = error;
-  for (let depth = 0; depth < 32 && current !== undefined && current !== null; depth++) {
-    if (current === target) return true;
-    if (typeof current !== 'object') return false;
-    current = causeOf(current);
-  }
-  return false;
 }

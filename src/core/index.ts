@@ -24,9 +24,8 @@ export {
   TimeoutCancelation,
   brandErrorClass,
   createCancelationError,
-  isCancelation,
-  isCancelationError,
 } from './errors.js';
+export { isCancelation, isCancelationError } from './is-cancelation.js';
 export type { CancelationErrorOptions, CancelationInit } from './errors.js';
 export { CancelationReason, OperationStatus, isCancelationReason, reasonList } from './reasons.js';
 export type { OperationContext, ProgressReport } from './context.js';

@@ -60,12 +60,51 @@ export class AbortSignalSource extends MultiSource {
       target[kFire](initFromAbortReason(signal.reason), this);
       return undefined;
     }
-    const listener = (): void => target[kFire](initFromAbortReason(signal.reason), this);
-    signal.addEventListener('abort', listener, { once: true });
-    return () => signal.removeEventListener('abort', listener);
+    return onAbort(signal, () => target[kFire](initFromAbortReason(signal.reason), this));
   }
 
   protected deactivate(state: unknown): void {
     (state as (() => void) | undefined)?.();
   }
+}
+
+// One 'abort' listener per signal, however many scopes listen to it: a request's signal shared by 150
+// scopes would otherwise get 150 listeners and a MaxListenersExceededWarning on a signal the user owns.
+interface Fanout {
+  readonly listener: () => void;
+  readonly callbacks: Set<() => void>;
+}
+const fanouts = new WeakMap<AbortSignal, Fanout>();
+
+/** Calls `callback` once when `signal` aborts (it must not be aborted yet); returns the unsubscribe. */
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let fanout = fanouts.get(signal);
+  if (fanout === undefined) {
+    const callbacks = new Set<() => void>();
+    const listener = (): void => {
+      fanouts.delete(signal);
+      for (const each of [...callbacks]) {
+        if (!callbacks.has(each)) continue; // unsubscribed by an earlier one (as removeEventListener)
+        try {
+          each();
+        } catch (error) {
+          // As EventTarget does for a throwing listener: reported later, and the others still run.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    };
+    fanout = { listener, callbacks };
+    fanouts.set(signal, fanout);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const { callbacks, listener } = fanout;
+  callbacks.add(callback);
+  return () => {
+    if (!callbacks.delete(callback) || callbacks.size > 0) return;
+    // The last scope stopped listening: the signal keeps no listener of ours.
+    if (fanouts.get(signal)?.callbacks === callbacks) fanouts.delete(signal);
+    signal.removeEventListener('abort', listener);
+  };
 }

@@ -1,7 +1,8 @@
 import { singleton } from '../core/runtime.js';
+import type { SignalName } from './signal-names.js';
 
 /** @internal Called with the signal's name each time the process receives it. Must not throw. */
-export type SignalSubscriber = (signal: NodeJS.Signals) => void;
+export type SignalSubscriber = (signal: SignalName) => void;
 
 interface HubEntry {
   /** The one listener installed on `process` for this signal. */
@@ -15,9 +16,9 @@ interface HubEntry {
  * for that signal; removing the last one restores it, so the hub removes its listener as soon as
  * nobody subscribes any more.
  */
-const hub = singleton('sources.signal-hub.v1', () => new Map<NodeJS.Signals, HubEntry>());
+const hub = singleton('sources.signal-hub.v1', () => new Map<SignalName, HubEntry>());
 
-function dispatch(signal: NodeJS.Signals, subscribers: Set<SignalSubscriber>): void {
+function dispatch(signal: SignalName, subscribers: Set<SignalSubscriber>): void {
   if (subscribers.size === 1) {
     for (const subscriber of subscribers) subscriber(signal);
     return;
@@ -34,7 +35,7 @@ function dispatch(signal: NodeJS.Signals, subscribers: Set<SignalSubscriber>): v
  * is called (idempotent). The first subscriber of a signal installs the shared process listener,
  * the last one to leave removes it.
  */
-export function subscribeSignal(signal: NodeJS.Signals, subscriber: SignalSubscriber): () => void {
+export function subscribeSignal(signal: SignalName, subscriber: SignalSubscriber): () => void {
   let entry = hub.get(signal);
   if (entry === undefined) {
     const subscribers = new Set<SignalSubscriber>();
@@ -53,6 +54,6 @@ export function subscribeSignal(signal: NodeJS.Signals, subscriber: SignalSubscr
 }
 
 /** @internal How many subscribers `signal` has right now (tests, diagnostics). */
-export function signalSubscriberCount(signal: NodeJS.Signals): number {
+export function signalSubscriberCount(signal: SignalName): number {
   return hub.get(signal)?.subscribers.size ?? 0;
 }

@@ -1,10 +1,10 @@
-import { constants } from 'node:os';
 import type { CancelableOptions } from '../core/index.js';
 import { log, reportSourceError } from '../core/diagnostics.js';
 import type { CancelationInit } from '../core/errors.js';
 import { kFire, MultiSource, type SourceTarget } from '../core/source.js';
 import { checkOptions, describeValue } from '../core/validate.js';
 import { subscribeSignal } from './signal-hub.js';
+import { signalNumbers, type SignalName } from './signal-names.js';
 
 /** Options of {@link SignalSource}. */
 export interface SignalSourceOptions {
@@ -21,13 +21,13 @@ export interface SignalSourceOptions {
 }
 
 /** What {@link SignalSource} takes: signal names, then optionally an options object. */
-export type SignalSourceArgs = NodeJS.Signals[] | [...NodeJS.Signals[], SignalSourceOptions];
+export type SignalSourceArgs = SignalName[] | [...SignalName[], SignalSourceOptions];
 
 /** The trailing options of `Cancelable.withSignal`: the scope's options plus `exitOnSecondSignal`. */
 export type WithSignalOptions = CancelableOptions & Pick<SignalSourceOptions, 'exitOnSecondSignal'>;
 
 /** What `Cancelable.withSignal` takes: signal names, then optionally an options object. */
-export type WithSignalArgs = NodeJS.Signals[] | [...NodeJS.Signals[], WithSignalOptions];
+export type WithSignalArgs = SignalName[] | [...SignalName[], WithSignalOptions];
 
 // A process cannot catch these at all.
 const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP']);
@@ -37,7 +37,7 @@ const UNSAFE: ReadonlySet<string> = new Set(['SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIG
 const WINDOWS: ReadonlySet<string> = new Set(['SIGINT', 'SIGBREAK', 'SIGHUP', 'SIGWINCH']);
 
 /** The signals listened to when none are given: `SIGINT` + `SIGTERM` (`SIGINT` + `SIGBREAK` on Windows). */
-export function defaultSignals(platform: NodeJS.Platform = process.platform): NodeJS.Signals[] {
+export function defaultSignals(platform: string = process.platform): SignalName[] {
   return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
 }
 
@@ -48,15 +48,15 @@ export function defaultSignals(platform: NodeJS.Platform = process.platform): No
 export function checkSignalName(
   param: string,
   value: unknown,
-  platform: NodeJS.Platform = process.platform,
-): NodeJS.Signals {
+  platform: string = process.platform,
+): SignalName {
   if (typeof value !== 'string') {
     throw new TypeError(`${param} must be a signal name such as 'SIGINT' or 'SIGTERM', got ${describeValue(value)}`);
   }
-  if (!Object.hasOwn(constants.signals, value)) {
+  if (!Object.hasOwn(signalNumbers(), value)) {
     const upper = value.toUpperCase();
     const guess = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-    const hint = Object.hasOwn(constants.signals, guess) ? `; did you mean '${guess}'?` : '';
+    const hint = Object.hasOwn(signalNumbers(), guess) ? `; did you mean '${guess}'?` : '';
     throw new RangeError(`${param} must be a signal name known to this platform (os.constants.signals), got ${describeValue(value)}${hint}`);
   }
   if (UNCATCHABLE.has(value)) {
@@ -68,14 +68,14 @@ export function checkSignalName(
   if (platform === 'win32' && !WINDOWS.has(value)) {
     throw new RangeError(`${param}: ${value} is never delivered on Windows; use SIGINT, SIGBREAK, SIGHUP or SIGWINCH`);
   }
-  return value as NodeJS.Signals;
+  return value as SignalName;
 }
 
 /** Splits `(...names, options?)` and checks the names. Duplicates are dropped. */
 function parseSignalArgs(
   args: readonly unknown[],
-  platform: NodeJS.Platform,
-): { signals: NodeJS.Signals[]; options: Record<string, unknown> | undefined } {
+  platform: string,
+): { signals: SignalName[]; options: Record<string, unknown> | undefined } {
   let end = args.length;
   let options: Record<string, unknown> | undefined;
   const last = args[end - 1];
@@ -84,7 +84,7 @@ function parseSignalArgs(
     end--;
   }
   if (end === 0) return { signals: defaultSignals(platform), options };
-  const signals: NodeJS.Signals[] = [];
+  const signals: SignalName[] = [];
   for (let i = 0; i < end; i++) {
     const signal = checkSignalName(`signals[${i}]`, args[i], platform);
     if (!signals.includes(signal)) signals.push(signal);
@@ -132,7 +132,7 @@ interface SignalActivation {
  */
 export class SignalSource extends MultiSource {
   /** The signals listened to. */
-  readonly signals: readonly NodeJS.Signals[];
+  readonly signals: readonly SignalName[];
   /** See {@link SignalSourceOptions.exitOnSecondSignal}. */
   readonly exitOnSecondSignal: boolean;
 
@@ -147,7 +147,7 @@ export class SignalSource extends MultiSource {
 
   protected activate(target: SourceTarget): SignalActivation {
     const activation: SignalActivation = { fired: false, offs: [] };
-    const subscriber = (signal: NodeJS.Signals): void => this.#deliver(target, activation, signal);
+    const subscriber = (signal: SignalName): void => this.#deliver(target, activation, signal);
     try {
       for (const signal of this.signals) activation.offs.push(subscribeSignal(signal, subscriber));
     } catch (error) {
@@ -161,7 +161,7 @@ export class SignalSource extends MultiSource {
     for (const off of (state as SignalActivation).offs) off();
   }
 
-  #deliver(target: SourceTarget, activation: SignalActivation, signal: NodeJS.Signals): void {
+  #deliver(target: SourceTarget, activation: SignalActivation, signal: SignalName): void {
     if (!activation.fired) {
       activation.fired = true;
       const init: CancelationInit = { reason: 'signal', message: `Received signal ${signal}`, signal };
@@ -177,8 +177,8 @@ export class SignalSource extends MultiSource {
 }
 
 /** The second signal of a shutdown with `exitOnSecondSignal`: exit now, as a shell would report it. */
-function forceExit(target: SourceTarget, signal: NodeJS.Signals): never {
-  const code = 128 + (constants.signals[signal] ?? 0);
+function forceExit(target: SourceTarget, signal: SignalName): never {
+  const code = 128 + (signalNumbers()[signal] ?? 0);
   const scope = target.reportable;
   log(scope?.logger, 'warn', `cancelable: ${signal} received again during shutdown; exiting with code ${code}`, {
     operationId: scope?.id,

@@ -36,7 +36,7 @@ function returnDone(): IteratorReturnResult<undefined> {
  * an unfinished chunk are dropped). Chunks are gathered only while the consumer waits for one: at most
  * one item is pulled ahead after an early (`maxWaitMs`) flush.
  */
-export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], undefined, undefined> {
+export class ChunkedCancelableIterator<T> implements AsyncIterator<T[], undefined, undefined>, AsyncIterable<T[]> {
   /** The scope the stream is bound to. */
   readonly scope: Cancelable;
   readonly #inner: CancelableAsyncIterator<T>;

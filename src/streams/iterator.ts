@@ -64,7 +64,7 @@ function notAnObject(result: unknown): TypeError {
  * });
  * ```
  */
-export class CancelableAsyncIterator<T> implements AsyncIterableIterator<T, undefined, undefined> {
+export class CancelableAsyncIterator<T> implements AsyncIterator<T, undefined, undefined>, AsyncIterable<T> {
   /** The scope the stream is bound to. */
   readonly scope: Cancelable;
   readonly #source: OpenedSource<T>;

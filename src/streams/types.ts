@@ -6,11 +6,23 @@
  * What can be streamed: any `AsyncIterable` (async generators included) or `Iterable` (whose promise
  * values are awaited, as `for await` does), a web `ReadableStream`, or a Node `Readable`.
  */
-export type StreamSource<T> =
-  | AsyncIterable<T>
-  | Iterable<T | PromiseLike<T>>
-  | ReadableStream<T>
-  | NodeJS.ReadableStream;
+export type StreamSource<T> = AsyncIterable<T> | Iterable<T | PromiseLike<T>> | ReadableStream<T> | NodeReadableLike;
+
+/**
+ * A Node `Readable` (or `process.stdin`), described by what the library uses of it, so that the main
+ * entry's types compile without `@types/node`: any `stream.Readable` fits.
+ * @example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * const file: NodeReadableLike = createReadStream('data.log');
+ * for await (const chunk of scope.stream(file)) handle(chunk);
+ * ```
+ */
+export interface NodeReadableLike {
+  read(size?: number): unknown;
+  pipe(destination: never, options?: { end?: boolean }): unknown;
+  [Symbol.asyncIterator](): AsyncIterator<unknown>;
+}
 
 /** Options of `cancelableStream` (and `scope.stream()`, `new CancelableAsyncIterator()`). */
 export interface CancelableStreamOptions<T> {

@@ -1,6 +1,7 @@
 import { Cancelable } from '../cancelable.js';
 import { describeValue } from '../core/validate.js';
 import type { SignalSourceOptions } from '../sources/signal.js';
+import type { SignalName } from '../sources/signal-names.js';
 import {
   compileSpec,
   makeWrapper,
@@ -15,17 +16,17 @@ import {
 export interface SignalWrapperOptions extends CancelableWrapperOptions, Pick<SignalSourceOptions, 'exitOnSecondSignal'> {}
 
 /** One OS signal name, or several. An empty list means the platform's defaults (`SIGINT` and `SIGTERM`). */
-export type SignalList = NodeJS.Signals | readonly NodeJS.Signals[];
+export type SignalList = SignalName | readonly SignalName[];
 
-function signalArray(signals: unknown): NodeJS.Signals[] {
-  if (typeof signals === 'string') return [signals as NodeJS.Signals];
+function signalArray(signals: unknown): SignalName[] {
+  if (typeof signals === 'string') return [signals as SignalName];
   if (Array.isArray(signals)) {
     signals.forEach((signal: unknown, index) => {
       if (typeof signal !== 'string') {
         throw new TypeError(`signals[${index}] must be a signal name such as 'SIGINT', got ${describeValue(signal)}`);
       }
     });
-    return signals.slice() as NodeJS.Signals[];
+    return signals.slice() as SignalName[];
   }
   throw new TypeError(`signals must be a signal name or an array of them, got ${describeValue(signals)}`);
 }
