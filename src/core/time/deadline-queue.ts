@@ -45,17 +45,18 @@ class DurationList {
 const lists = new Map<number, DurationList>();
 const hostSetTimeout = globalThis.setTimeout;
 const hostClearTimeout = globalThis.clearTimeout;
-// eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity only, never called
-const hostNow = globalThis.performance?.now;
+// The host's clock, read at the first use rather than at load: reading `performance` loads
+// node:perf_hooks, and importing the library must load no built-in it does not need (SPEC §13).
+let hostNow: (() => number) | undefined | null = null;
 
 /** Whether the queue may serve a timer now: the host's own timers and clock, unchanged since load. */
 export function deadlineQueueUsable(): boolean {
-  return (
-    globalThis.setTimeout === hostSetTimeout &&
-    globalThis.clearTimeout === hostClearTimeout &&
-    hostNow !== undefined &&
-    globalThis.performance.now === hostNow
-  );
+  if (globalThis.setTimeout !== hostSetTimeout || globalThis.clearTimeout !== hostClearTimeout) return false;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity only, never called
+  const now = globalThis.performance?.now;
+  // First use with the host's timers in place: this is the host's clock (fake timers replace both).
+  if (hostNow === null) hostNow = now;
+  return now !== undefined && now === hostNow;
 }
 
 /** Arms `callback(arg)` to run `ms` after `start` (a {@link monotonicNow} reading; default now). */
