@@ -35,7 +35,7 @@ export function budgetOf(scope: CancelScope | undefined): Budget {
   let now = NaN;
   for (let current = scope; current !== undefined; current = current.parent) {
     if (Number.isNaN(now)) now = current.clock.now();
-    const state = stateOfScope.get(current);
+    const state = stateOfScope(current);
     if (state !== undefined) {
       if (state.deadline < deadline) deadline = state.deadline;
       header ??= state.header;

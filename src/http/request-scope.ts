@@ -200,7 +200,6 @@ export function createRequestScope(
   if (o.logger !== undefined) scopeOptions.logger = o.logger;
   const scope = new Cancelable(scopeOptions);
   state.scope = scope;
-  stateOfScope.set(scope, state);
   if (invalid.length > 0) reportInvalid(scope, invalid, o.onInvalidDeadline);
   return scope;
 }
@@ -215,7 +214,7 @@ export function createRequestScope(
  * ```
  */
 export function requestInfo(scope: CancelScope): RequestInfo | undefined {
-  const state = stateOfScope.get(scope);
+  const state = stateOfScope(scope);
   if (state === undefined) return undefined;
   return {
     header: state.header,

@@ -68,8 +68,18 @@ export class RequestState {
 /** @internal Live request states (started, not ended), process-wide: graceful shutdown cancels them. */
 export const liveRequests: Set<RequestState> = singleton('http.liveRequests', () => new Set<RequestState>());
 
-/** @internal The state of each request scope. */
-export const stateOfScope: WeakMap<object, RequestState> = singleton('http.stateOfScope', () => new WeakMap<object, RequestState>());
+/**
+ * @internal The state of a request scope, found through its source (no side table: a WeakMap entry per
+ * request is an ephemeron the garbage collector pays for on every scavenge).
+ */
+export function stateOfScope(scope: CancelScope): RequestState | undefined {
+  const sources = scope.sources;
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i];
+    if (source instanceof RequestSource) return source.state;
+  }
+  return undefined;
+}
 
 /** @internal What each error fired by a request source stands for (statusFor reads it). */
 export const endOfError: WeakMap<object, { end: RequestEnd; state: RequestState }> = singleton(
