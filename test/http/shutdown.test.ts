@@ -2,13 +2,14 @@
 // reason signal, shields, socket destruction; real signals sent to a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignalCancelation } from '../../src/index.js';
 import { gracefulShutdown, handleRequest, type ShutdownHandle } from '../../src/http/index.js';
 import { TSX_ENTRY } from '../harness/leaks.js';
-import { deferred, delay, get, listen } from './helpers.js';
+import { deferred, delay, get, listen, listen2 } from './helpers.js';
 
 /** Sends raw HTTP/1.1 requests on one keep-alive socket; collects everything the server writes. */
 function rawClient(port: number): { send(path: string): void; text(): string; closed: Promise<void> } {
@@ -126,6 +127,35 @@ describe('gracefulShutdown in process', () => {
     other.close();
     expect(process.listenerCount('SIGUSR2')).toBe(0);
     expect(started.server.listenerCount('request')).toBe(1);
+  });
+
+  it('HTTP/2: a GOAWAY, the cancelled stream answers 503 (no connection header: HTTP/2 forbids it)', async () => {
+    const entered = deferred();
+    const started = await listen2((req, res) => {
+      void handleRequest(req, res, async (scope) => {
+        entered.resolve();
+        await scope.sleep(10_000);
+      });
+    });
+    const handle = gracefulShutdown(started.server, { signals: [], drainMs: 50, graceMs: 2_000 });
+    handles.push(handle);
+    const session = http2.connect(started.url);
+    session.on('error', () => {});
+    const goaway = new Promise((resolve) => session.once('goaway', resolve));
+    const stream = session.request({ ':path': '/' });
+    stream.on('error', () => {});
+    const status = new Promise<{ status: unknown; connection: unknown }>((resolve) =>
+      stream.once('response', (headers) => resolve({ status: headers[':status'], connection: headers.connection })),
+    );
+    stream.resume();
+    stream.end();
+    await entered.promise;
+    const result = await handle.shutdown('SIGTERM');
+    expect(result).toMatchObject({ drained: false, cancelled: 1, exitCode: 143 });
+    expect(await status).toEqual({ status: 503, connection: undefined });
+    await goaway;
+    session.destroy();
+    await started.close();
   });
 
   it('rejects bad input naming it', () => {
