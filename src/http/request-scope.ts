@@ -47,6 +47,11 @@ export interface RequestScopeOptions {
   /** Seconds for the `Retry-After` header of the 503 sent on a route timeout. Default: none. */
   retryAfter?: number;
   /**
+   * The runtime's own signal for this request, adopted as a source (Fastify's `request.signal`): its
+   * abort is a disconnect, or a route timeout when its reason is a `TimeoutError`.
+   */
+  signal?: AbortSignal;
+  /**
    * The parent scope. Default `null`: the request scope is a root, detached from whatever scope was
    * current when the server started listening. Pass an application scope to have its cancellation
    * reach every request.
@@ -73,6 +78,7 @@ export const requestScopeOptionKeys: ReadonlySet<string> = new Set([
   'deadlineMarginMs',
   'onInvalidDeadline',
   'retryAfter',
+  'signal',
   'parent',
   'name',
   'graceMs',
@@ -158,6 +164,9 @@ export function createRequestScope(
   const list = o.deadlineHeaders === undefined ? defaultHeaders : checkHeaderList(o.deadlineHeaders);
   if (o.onInvalidDeadline !== undefined) checkFunction('options.onInvalidDeadline', o.onInvalidDeadline);
   if (o.retryAfter !== undefined) checkDuration('options.retryAfter', o.retryAfter);
+  if (o.signal !== undefined && (typeof o.signal !== 'object' || o.signal === null || typeof (o.signal as { addEventListener?: unknown }).addEventListener !== 'function')) {
+    throw new TypeError(`options.signal must be an AbortSignal, got ${describeValue(o.signal)}`);
+  }
   if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== 'function') throw new TypeError(`options.clock must be a Clock, got ${describeValue(o.clock)}`);
   const name = checkOptionalString('options.name', o.name);
   const clock = o.clock ?? getDefaultClock();
@@ -185,6 +194,7 @@ export function createRequestScope(
     deadlineBy,
     invalid,
     o.retryAfter,
+    o.signal,
   );
   const source = new RequestSource(state);
   state.source = source;

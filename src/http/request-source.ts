@@ -57,6 +57,8 @@ export class RequestState {
     readonly invalid: readonly InvalidDeadline[],
     /** Seconds for `Retry-After` on a route timeout (undefined: none). */
     readonly retryAfter: number | undefined,
+    /** The runtime's own signal for this request (Fastify's `request.signal`...), if given. */
+    readonly signal: AbortSignal | undefined,
   ) {}
 
   /** The family the caller spoke, for answering in kind downstream. */
@@ -108,7 +110,15 @@ export class RequestSource extends MultiSource {
     state.live = true;
     liveRequests.add(state);
     if (state.req !== undefined && state.res !== undefined) activation.off = this.#watchNode(state.req, state.res);
-    else if (state.request !== undefined) activation.off = this.#watchWeb(state.request);
+    else if (state.request !== undefined) activation.off = this.#watchSignal(state.request.signal);
+    if (state.signal !== undefined && state.fired === undefined) {
+      const offNode = activation.off;
+      const offSignal = this.#watchSignal(state.signal);
+      activation.off = () => {
+        offNode?.();
+        offSignal?.();
+      };
+    }
     if (state.deadline !== Infinity && state.fired === undefined) {
       const delay = Math.max(0, state.deadline - target.clock.now());
       activation.timer = setLongTimeout(target.clock, fireDeadline, delay, this);
@@ -157,14 +167,15 @@ export class RequestSource extends MultiSource {
     return off;
   }
 
-  #watchWeb(request: Request): (() => void) | undefined {
-    const signal = request.signal;
+  /** A signal that aborts when the client leaves; one aborted with a `TimeoutError` is a route timeout. */
+  #watchSignal(signal: AbortSignal): (() => void) | undefined {
+    const endOf = (): RequestEnd => ((signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError' ? 'route-timeout' : 'disconnect');
     if (signal.aborted) {
-      this.fire('disconnect');
+      this.fire(endOf());
       return undefined;
     }
     const onAbort = (): void => {
-      this.fire('disconnect');
+      this.fire(endOf());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     return () => signal.removeEventListener('abort', onAbort);
@@ -193,7 +204,9 @@ function fireDeadline(source: RequestSource): void {
 function initFor(state: RequestState, end: RequestEnd, now: number, signal: string | undefined): CancelationInit {
   switch (end) {
     case 'route-timeout':
-      return { reason: 'timeout', message: `Route timeout of ${state.routeTimeoutMs}ms exceeded`, timeoutMs: state.routeTimeoutMs };
+      return state.routeTimeoutMs === Infinity
+        ? { reason: 'timeout', message: 'Route timeout exceeded', timeoutMs: Math.max(0, now - state.arrival) }
+        : { reason: 'timeout', message: `Route timeout of ${state.routeTimeoutMs}ms exceeded`, timeoutMs: state.routeTimeoutMs };
     case 'deadline':
       return {
         reason: 'timeout',

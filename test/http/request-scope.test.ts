@@ -208,6 +208,22 @@ describe('requestScope: HTTP/2 and web Requests', () => {
     expect(statusFor(scope)).toMatchObject({ status: 499, write: false, cause: 'disconnect' });
   });
 
+  it("adopts the runtime's own signal: an abort is a disconnect, a TimeoutError a route timeout (503)", async () => {
+    const front = await serve((req, res) => {
+      const controller = new AbortController();
+      const url = req.url ?? '/';
+      setTimeout(() => controller.abort(url === '/timeout' ? new DOMException('handler timeout', 'TimeoutError') : undefined), 20);
+      void handleRequest(req, res, (scope) => scope.sleep(10_000).then(() => res.end('late')), {
+        signal: controller.signal,
+        onCancel: (error, _req, response) => {
+          response!.writeHead(url === '/timeout' ? 503 : 299).end(`${statusFor(error)!.cause}`);
+        },
+      });
+    });
+    expect(await get(`${front.url}/timeout`)).toMatchObject({ status: 503, text: 'route-timeout' });
+    expect(await get(`${front.url}/left`)).toMatchObject({ status: 299, text: 'disconnect' });
+  });
+
   it('handleRequest with a web Request maps a route timeout to a 503 Response', async () => {
     const response = await handleRequest(new Request('http://127.0.0.1/'), (scope) => scope.sleep(10_000).then(() => new Response('late')), {
       timeout: 20,
