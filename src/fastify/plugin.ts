@@ -69,7 +69,15 @@ export const cancelablePlugin: FastifyPluginCallback<FastifyScopeOptions> = Obje
   function cancelablePlugin(fastify: FastifyInstance, options: FastifyScopeOptions, done: (error?: Error) => void): void {
     const own: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options ?? {})) if (!registerKeys.has(key)) own[key] = value;
-    const { scopeOptions, onCancel } = checkAdapterOptions('options', own as FastifyScopeOptions);
+    let checked: ReturnType<typeof checkAdapterOptions<FastifyScopeOptions>>;
+    try {
+      checked = checkAdapterOptions('options', own as FastifyScopeOptions);
+    } catch (error) {
+      // Fastify reports a plugin's failure through done(), not a throw (avvio would not catch it).
+      done(error as Error);
+      return;
+    }
+    const { scopeOptions, onCancel } = checked;
     fastify.decorateRequest('scope', null);
     fastify.addHook('onRoute', (route: RouteOptions) => {
       const config = (route.config as { cancelable?: unknown } | undefined)?.cancelable;

@@ -5,5 +5,5 @@
  *
  * @packageDocumentation
  */
-export { requestScope, routeTimeout } from './middleware.js';
+export { requestScope, routeTimeout, cancelationErrors } from './middleware.js';
 export type { HonoScopeOptions } from './middleware.js';

@@ -2,9 +2,9 @@
  * Hono 4 middleware: one request scope per request, built on the web `Request` (its `signal` is the
  * disconnect), so it works on every runtime Hono runs on.
  */
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono';
 import type { Cancelable } from '../cancelable.js';
-import { reportCallbackError } from '../core/index.js';
+import { describeValue, reportCallbackError } from '../core/index.js';
 import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
 import { cancelResponse } from '../http/handle.js';
@@ -36,7 +36,8 @@ export interface HonoScopeOptions extends RequestScopeOptions {
  * The scope is cancelled when the client disconnects, when `options.timeout` passes (503), when the
  * caller's deadline header runs out (504), or by `gracefulShutdown`; that answer is returned at once,
  * even if the handler ignores the cancellation. A handler's failure goes to Hono's `onError`,
- * unchanged; its rejection with its own cancellation is answered with the mapped status instead. Used
+ * unchanged; its rejection with its own cancellation is answered with the mapped status instead (wrap
+ * your `onError` in {@link cancelationErrors} so it does not see those). Used
  * on a route after an application-wide one, it is a child scope with the route's timeout.
  * @example
  * ```ts
@@ -86,6 +87,31 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
 export function routeTimeout(ms: number, options?: Omit<HonoScopeOptions, 'timeout'>): MiddlewareHandler {
   const timeout = checkRouteTimeout(ms);
   return requestScope({ ...options, timeout });
+}
+
+/**
+ * Wraps your `app.onError` handler so that a request's own cancellation skips it. Hono hands a
+ * handler's rejection to `onError` before any middleware sees it, so without this your handler (and
+ * Hono's default one, which logs) also sees every disconnect and timeout; {@link requestScope}
+ * replaces whatever it answers with the mapped status anyway. Other errors reach `handler` unchanged.
+ * @example
+ * ```ts
+ * app.onError(cancelationErrors((err, c) => c.text(`failed: ${err.message}`, 500)));
+ * ```
+ */
+export function cancelationErrors(handler: ErrorHandler): ErrorHandler {
+  if (typeof handler !== 'function') throw new TypeError(`cancelationErrors(handler) needs your onError handler, got ${describeValue(handler)}`);
+  return (error, c) => {
+    const scope: unknown = c.get('scope');
+    const mapped = isScope(scope) && scope.isCancelled ? statusFor(error) : undefined;
+    if (mapped !== undefined) return mapped.write ? cancelResponse(mapped) : unsentResponse();
+    return handler(error, c);
+  };
+}
+
+/** A request scope, running or ended (the error may arrive after it ended). */
+function isScope(value: unknown): value is Cancelable {
+  return typeof value === 'object' && value !== null && 'signal' in value && 'isCancelled' in value;
 }
 
 function answer(scope: Cancelable, error: unknown, c: Context, onCancel: HonoScopeOptions['onCancel']): Response {

@@ -25,7 +25,7 @@ import { Cancelable } from '../../src/cancelable.js';
 import type { OperationRegistry } from '../../src/registry/index.js';
 import { cancelablePlugin } from '../../src/fastify/index.js';
 import { cancelationErrors, requestScope as expressScope, routeTimeout as expressRouteTimeout } from '../../src/express/index.js';
-import { requestScope as honoScope, routeTimeout as honoRouteTimeout } from '../../src/hono/index.js';
+import { cancelationErrors as honoErrors, requestScope as honoScope, routeTimeout as honoRouteTimeout } from '../../src/hono/index.js';
 import { requestScope as koaScope, routeTimeout as koaRouteTimeout } from '../../src/koa/index.js';
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'koa';
@@ -341,10 +341,12 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       app.get('/boom', () => {
         throw new Error('boom');
       });
-      app.onError((error, c) => {
-        recorder.errors.set(c.req.header('x-test-id') ?? 'none', error);
-        return c.text(`handled: ${error.message}`, 500);
-      });
+      app.onError(
+        honoErrors((error, c) => {
+          recorder.errors.set(c.req.header('x-test-id') ?? 'none', error);
+          return c.text(`handled: ${error.message}`, 500);
+        }),
+      );
       const server = serveHono({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
       trackWrites(server, recorder);
       const origin = await listen(server);
