@@ -31,3 +31,9 @@ export {
 } from './headers.js';
 export type { DeadlineHeader, InboundDeadline, InvalidDeadline } from './headers.js';
 export type { NodeRequest, NodeResponse } from './types.js';
+export { fetch, createFetch } from './fetch.js';
+export type { CreateFetchOptions } from './fetch.js';
+export type { OutboundOptions } from './outbound.js';
+export { deadlineInterceptor } from './undici.js';
+export type { UndiciController, UndiciDispatch, UndiciDispatchOptions, UndiciHandler, UndiciInterceptor } from './undici.js';
+export type { Budget } from './budget.js';
