@@ -3,7 +3,7 @@
  * @hono/node-server, Koa), served on 127.0.0.1, so one suite (./suite.ts) exercises them all:
  *
  *   GET  /wait?ms=N     awaits Cancelable.current().sleep(N), records how it ended, answers 'done'
- *   GET  /proxy         fetches the downstream server (which never answers) with the scope's signal
+ *   GET  /proxy         fetches the downstream server (which never answers) with cancelable-ts/http's fetch
  *   POST /upload        reads the whole body, then sleeps 100 ms in the scope, answers the byte count
  *   GET  /timeout       route timeout 50 ms, sleeps 10 s in the scope
  *   GET  /ignore        route timeout 50 ms, ignores cancellation (a plain 300 ms timer)
@@ -22,6 +22,7 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { Cancelable } from '../../src/cancelable.js';
+import { fetch as scopedFetch } from '../../src/http/fetch.js';
 import type { OperationRegistry } from '../../src/registry/index.js';
 import { cancelablePlugin } from '../../src/fastify/index.js';
 import { cancelationErrors, requestScope as expressScope, routeTimeout as expressRouteTimeout } from '../../src/express/index.js';
@@ -137,7 +138,8 @@ async function proxy(recorder: Recorder, id: string, downstream: string, framewo
   const scope = Cancelable.current()!;
   const sameScope = scope === frameworkScope;
   try {
-    const answer = await fetch(`${downstream}/hold?id=${id}`, { signal: scope.signal });
+    // cancelable-ts/http's fetch: the current scope's signal, and the remaining budget downstream.
+    const answer = await scopedFetch(`${downstream}/hold?id=${id}`);
     return await answer.text();
   } catch (error) {
     recorder.outcomes.set(id, { end: scope.cancelError?.reason ?? String(error), at: performance.now(), sameScope });

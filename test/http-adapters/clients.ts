@@ -86,6 +86,8 @@ export interface Downstream {
   readonly arrived: Map<string, number>;
   /** test id → performance.now() when its client (the handler's fetch) went away. */
   readonly closed: Map<string, number>;
+  /** test id → the headers it came with. */
+  readonly headers: Map<string, http.IncomingHttpHeaders>;
   close(): Promise<void>;
 }
 
@@ -93,8 +95,10 @@ export interface Downstream {
 export async function startDownstream(): Promise<Downstream> {
   const arrived = new Map<string, number>();
   const closed = new Map<string, number>();
+  const headers = new Map<string, http.IncomingHttpHeaders>();
   const server = http.createServer((req, res) => {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? 'none';
+    headers.set(id, req.headers);
     arrived.set(id, performance.now());
     req.socket.once('close', () => closed.set(id, performance.now()));
     res.on('close', () => {
@@ -104,5 +108,5 @@ export async function startDownstream(): Promise<Downstream> {
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, arrived, closed, close: () => closeServer(server) };
+  return { origin, arrived, closed, headers, close: () => closeServer(server) };
 }

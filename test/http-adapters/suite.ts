@@ -7,6 +7,7 @@
  * handler. Figures (disconnect → handler, disconnect → downstream socket closed) are printed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseGrpcTimeout } from '../../src/http/headers.js';
 import { startApp, type Framework, type RunningApp } from './apps.js';
 import { openRequest, request, startDownstream, until, type Downstream } from './clients.js';
 
@@ -79,6 +80,20 @@ export function adapterSuite(framework: Framework): void {
       expect(await app.recorder.outcome(id)).toMatchObject({ end: 'disconnect', sameScope: true });
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(app.recorder.writes.get(id)).toEqual([]);
+    });
+
+    it("the handler's downstream call carries the caller's remaining budget, in the caller's header family", async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const id = nextId();
+      const open = openRequest(app.origin, '/proxy', { headers: { 'x-test-id': id, 'grpc-timeout': '5S' } });
+      await until(() => downstream.arrived.has(id), 5_000, 'the downstream call');
+      const sent = downstream.headers.get(id)!['grpc-timeout'];
+      expect(sent).toMatch(/^\d{1,8}[HMSmun]$/);
+      const ms = parseGrpcTimeout(String(sent))!;
+      expect(ms).toBeGreaterThan(3_000);
+      expect(ms).toBeLessThan(5_000);
+      open.destroy();
+      await until(() => downstream.closed.has(id), 5_000, 'the downstream socket to close');
     });
 
     it('a POST whose body was fully read is not cancelled', async () => {
