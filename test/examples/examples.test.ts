@@ -78,6 +78,42 @@ const expectations: Record<string, Expectation> = {
       /all processes stopped/,
     ],
   },
+  '24-express.ts': {
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '25-fastify.ts': {
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '26-hono.ts': {
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '27-koa.ts': {
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },
