@@ -37,3 +37,5 @@ export type { OutboundOptions } from './outbound.js';
 export { deadlineInterceptor } from './undici.js';
 export type { UndiciController, UndiciDispatch, UndiciDispatchOptions, UndiciHandler, UndiciInterceptor } from './undici.js';
 export type { Budget } from './budget.js';
+export { gracefulShutdown } from './shutdown.js';
+export type { GracefulShutdownOptions, ShutdownHandle, ShutdownResult, ShutdownServer } from './shutdown.js';
