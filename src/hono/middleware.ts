@@ -1,6 +1,6 @@
 /**
  * Hono 4 middleware: one request scope per request, built on the web `Request` (its `signal` is the
- * disconnect), so it works on every runtime Hono runs on.
+ * disconnect), so it works on every runtime Hono runs on; on @hono/node-server, on the Node request.
  */
 import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono';
 import type { Cancelable } from '../cancelable.js';
@@ -8,6 +8,7 @@ import { describeValue, reportCallbackError } from '../core/index.js';
 import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
 import { cancelResponse } from '../http/handle.js';
+import { isNodeRequest, isNodeResponse, type NodeRequest, type NodeResponse } from '../http/types.js';
 import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope } from '../adapters/common.js';
 
 declare module 'hono' {
@@ -56,8 +57,13 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
   const { scopeOptions, onCancel } = checkAdapterOptions('options', options);
   return async function cancelableRequestScope(c: Context, next: Next): Promise<Response | void> {
     const outer: unknown = c.get('scope');
-    const request = c.req.raw;
-    const scope = isRunningScope(outer) ? nestedRouteScope(outer, scopeOptions.timeout ?? Infinity, request) : httpRequestScope(request, scopeOptions);
+    const node = nodeBindings(c);
+    const request = node ?? c.req.raw;
+    const scope = isRunningScope(outer)
+      ? nestedRouteScope(outer, scopeOptions.timeout ?? Infinity, request)
+      : node !== undefined
+        ? httpRequestScope(node.req, node.res, scopeOptions)
+        : httpRequestScope(c.req.raw, scopeOptions);
     c.set('scope', scope);
     try {
       await scope.run(async (running) => {
@@ -74,6 +80,17 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
     if (handled !== undefined && scope.isCancelled && statusFor(handled) !== undefined) return answer(scope, handled, c, onCancel);
     return undefined;
   };
+}
+
+/**
+ * On @hono/node-server the Node request and response are in `c.env` (`incoming`, `outgoing`): the scope
+ * then follows the Node disconnect rules and belongs to its server (so `gracefulShutdown` reaches it).
+ * Elsewhere the web `Request` is all there is.
+ */
+function nodeBindings(c: Context): { req: NodeRequest; res: NodeResponse } | undefined {
+  const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
+  if (env === undefined || env === null) return undefined;
+  return isNodeRequest(env.incoming) && isNodeResponse(env.outgoing) ? { req: env.incoming, res: env.outgoing } : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGrpcTimeout } from '../../src/http/headers.js';
+import { gracefulShutdown } from '../../src/http/shutdown.js';
 import { startApp, type Framework, type RunningApp } from './apps.js';
 import { openRequest, request, startDownstream, until, type Downstream } from './clients.js';
 
@@ -37,7 +38,8 @@ export function adapterSuite(framework: Framework): void {
       console.log(`[${framework} adapter] ${JSON.stringify(summary)}`);
     });
     afterEach(async () => {
-      await app?.close();
+      // After a graceful shutdown the server is already closed.
+      await app?.close().catch(() => {});
     });
 
     it("the handler's scope is Cancelable.current() and the framework object's", async () => {
@@ -160,6 +162,21 @@ export function adapterSuite(framework: Framework): void {
         expect(await app.recorder.outcome(id)).toMatchObject({ end: 'timeout', sameScope: true });
         expectNoFailureSeen(app.recorder.errors.get(id));
       }
+    });
+
+    it('gracefulShutdown: a request still running after the drain is cancelled with reason signal and answered 503 + Connection: close', async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const shutdown = gracefulShutdown(app.server, { signals: [], drainMs: 50, graceMs: 2_000 });
+      const id = nextId();
+      const answer = request(app.origin, '/wait?ms=10000', { headers: { 'x-test-id': id } });
+      await until(() => app.recorder.writes.has(id), 5_000, 'the request to arrive');
+      const result = await shutdown.shutdown();
+      const reply = await answer;
+      expect(reply.status).toBe(503);
+      expect(reply.headers.connection).toBe('close');
+      expect(await app.recorder.outcome(id)).toMatchObject({ end: 'signal', sameScope: true });
+      expect(result).toMatchObject({ drained: false, cancelled: 1, abandoned: 0 });
+      shutdown.close();
     });
 
     it("a handler's error reaches the framework's own error handler, unchanged", async () => {
