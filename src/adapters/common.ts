@@ -4,7 +4,7 @@
  * request scope itself, disconnect detection, deadlines and the status mapping are `cancelable-ts/http`'s.
  */
 import type { Cancelable } from '../cancelable.js';
-import { checkDuration, checkFunction, checkKnownKeys, describeValue } from '../core/index.js';
+import { checkFunction, checkKnownKeys, describeValue } from '../core/index.js';
 import { requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
 import type { NodeRequest, NodeResponse } from '../http/types.js';
 
@@ -17,8 +17,9 @@ export function checkAdapterOptions<O extends RequestScopeOptions & { onCancel?:
   if (options === undefined) return { scopeOptions: {}, onCancel: undefined };
   const { onCancel, ...scopeOptions } = options;
   if (onCancel !== undefined) checkFunction(`${name}.onCancel`, onCancel);
-  // requestScope checks the rest per request; check the durations once here, at the call.
-  if (scopeOptions.timeout !== undefined && scopeOptions.timeout !== Infinity) checkDuration(`${name}.timeout`, scopeOptions.timeout);
+  // Bad options fail here, at the call, not on every request: requestScope checks them, and a scope
+  // that is never started holds nothing (no listener, no timer, no registration).
+  requestScope(new Request('http://localhost/'), scopeOptions);
   return { scopeOptions, onCancel };
 }
 

@@ -84,6 +84,8 @@ export const cancelablePlugin: FastifyPluginCallback<FastifyScopeOptions> = Obje
       if (config !== undefined && config !== false) {
         if (typeof config !== 'object' || config === null) throw new TypeError(`config.cancelable of ${String(route.method)} ${route.url} must be an object or false, got ${describeValue(config)}`);
         checkKnownKeys(`config.cancelable of ${String(route.method)} ${route.url}`, config, routeKeys);
+        // Its values too, now rather than on every request (a scope never started holds nothing).
+        requestScope(new Request('http://localhost/'), { ...scopeOptions, ...(config as FastifyRouteScopeOptions) });
       }
       route.handler = wrapHandler(route.handler, onCancel);
     });

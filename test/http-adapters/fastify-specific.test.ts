@@ -82,6 +82,7 @@ describe('cancelable-ts/fastify', () => {
     app = Fastify();
     await app.register(cancelablePlugin);
     expect(() => app!.get('/typo', { config: { cancelable: { timout: 5 } as never } }, async () => 'x')).toThrow(/unknown key "timout"/);
+    expect(() => app!.get('/negative', { config: { cancelable: { timeout: -5 } } }, async () => 'x')).toThrow(/timeout/);
     await app.ready();
     const other = Fastify();
     await expect(other.register(cancelablePlugin, { timout: 5 } as never)).rejects.toThrow(/unknown key "timout"/);

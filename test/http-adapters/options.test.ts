@@ -91,6 +91,8 @@ describe('express', () => {
     expect(() => expressScope({ timout: 5 } as never)).toThrow(/timout/);
     expect(() => expressScope({ timeout: -1 })).toThrow(/options.timeout/);
     expect(() => expressScope({ onCancel: 'no' as never })).toThrow(/onCancel/);
+    expect(() => expressScope({ retryAfter: -1 })).toThrow(/options.retryAfter/);
+    expect(() => expressScope({ deadlineHeaders: ['x-my-timeout' as never] })).toThrow(/deadlineHeaders\[0\]/);
     expect(() => expressRouteTimeout(-1)).toThrow(RangeError);
     expect(() => expressRouteTimeout('5' as never)).toThrow(/'5'|"5"/);
   });
