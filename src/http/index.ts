@@ -39,3 +39,5 @@ export type { UndiciController, UndiciDispatch, UndiciDispatchOptions, UndiciHan
 export type { Budget } from './budget.js';
 export { gracefulShutdown } from './shutdown.js';
 export type { GracefulShutdownOptions, ShutdownHandle, ShutdownResult, ShutdownServer } from './shutdown.js';
+export { sse, ndjson } from './stream.js';
+export type { SseEvent, StreamResponseOptions, StreamResponseResult } from './stream.js';

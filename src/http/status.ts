@@ -94,8 +94,8 @@ function shutdown(error: unknown): CancelResponse {
   };
 }
 
-/** Follows a `ParentCancelation` (and errors wrapping a cancellation) to the cancellation that started it. */
-function rootCancelation(error: unknown): unknown {
+/** @internal Follows a `ParentCancelation` (and errors wrapping a cancellation) to the cancellation that started it. */
+export function rootCancelation(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 1_000; depth++) {
     const cause = (current as { cause?: unknown } | null)?.cause;

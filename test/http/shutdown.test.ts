@@ -149,8 +149,8 @@ describe('gracefulShutdown with real signals in a child process', () => {
     children.push(child);
     let output = '';
     const port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
         output += chunk;
         const match = /listening (\d+)/.exec(output);
         if (match) resolve(Number(match[1]));

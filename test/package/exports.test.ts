@@ -16,7 +16,7 @@ const entries = {
   'cancelable-ts/dashboard': ['dashboard', 'serveDashboard', 'registrySource', 'fleetSource', 'controlSource', 'fastifyDashboard', 'koaDashboard', 'honoDashboard'],
   'cancelable-ts/redis': ['createRedisCancelation', 'connectRedisCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
   'cancelable-ts/postgres': ['createPostgresCancelation', 'connectPostgresCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
-  'cancelable-ts/http': ['requestScope', 'handleRequest', 'statusFor', 'fetch', 'createFetch', 'deadlineInterceptor', 'gracefulShutdown', 'parseGrpcTimeout', 'formatGrpcTimeout'],
+  'cancelable-ts/http': ['requestScope', 'handleRequest', 'statusFor', 'fetch', 'createFetch', 'deadlineInterceptor', 'gracefulShutdown', 'sse', 'ndjson', 'parseGrpcTimeout', 'formatGrpcTimeout'],
   'cancelable-ts/bullmq': ['cancelableProcessor', 'JobCancelledError', 'RemoteCancelation', 'RemoteSource'],
   'cancelable-ts/express': ['requestScope', 'routeTimeout', 'cancelationErrors'],
   'cancelable-ts/fastify': ['cancelablePlugin'],
