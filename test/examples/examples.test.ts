@@ -78,6 +78,16 @@ const expectations: Record<string, Expectation> = {
       /all processes stopped/,
     ],
   },
+  '23-llm-proxy.ts': {
+    lines: [
+      /1\. client left after 5 tokens/,
+      /upstream: caller hung up after \d+ tokens, generation stopped/,
+      /2\. client got 3 tokens, then event: cancelled \{"reason":"manual","message":"Stopped by the user"\}/,
+      /3\. client got the whole answer: 4 tokens/,
+      /upstream: answer complete \(4 tokens\)/,
+      /live operations left: 0/,
+    ],
+  },
   '24-express.ts': {
     lines: [
       /GET \/slow -> 503 Request timed out/,
