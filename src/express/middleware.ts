@@ -4,7 +4,7 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Cancelable } from '../cancelable.js';
-import { isCancelation, noop, reportCallbackError } from '../core/index.js';
+import { noop, reportCallbackError } from '../core/index.js';
 import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor, writeCancelResponse } from '../http/status.js';
 import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, untilResponseDone } from '../adapters/common.js';
@@ -84,10 +84,11 @@ export function routeTimeout(ms: number, options?: Omit<ExpressScopeOptions, 'ti
 }
 
 /**
- * Express error middleware that stops a request's own cancellation from going further: the request
- * was already answered (or the client is gone), so the error reaches neither your error handlers
- * (which would try to answer again) nor Express's final handler (which would close the connection).
- * Any other error goes on, unchanged. Put it after your routes, before your error handlers.
+ * Express error middleware that stops a cancellation from going further: the request's own was already
+ * answered (or the client is gone), so the error reaches neither your error handlers (which would try
+ * to answer again) nor Express's final handler (which would close the connection); one the handler got
+ * elsewhere (its own `withTimeout`) is answered here with the same mapping (504 for a timeout). Any
+ * other error goes on, unchanged. Put it after your routes, before your error handlers.
  * @example
  * ```ts
  * app.use(requestScope());
@@ -99,8 +100,9 @@ export function routeTimeout(ms: number, options?: Omit<ExpressScopeOptions, 'ti
 export function cancelationErrors(): ErrorRequestHandler {
   return function cancelationErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
     const scope = req.scope;
-    if (scope !== undefined && scope.isCancelled && isCancelation(error)) {
-      // The scope's catch answers at cancellation; this only repeats it if it has not run yet.
+    if (scope !== undefined && statusFor(error) !== undefined) {
+      // The request's own cancellation was answered when it happened (this repeats nothing); one the
+      // handler got elsewhere (its own timeout) is answered here, mapped the same way.
       answerOnce(scope, error, req, res, hooks.get(scope));
       return;
     }

@@ -117,7 +117,7 @@ export const cancelablePlugin: FastifyPluginCallback<FastifyScopeOptions> = Obje
   },
 );
 
-/** Runs a route handler with the request scope current; a rejection with its own cancellation is answered here. */
+/** Runs a route handler with the request scope current; a rejection with a cancellation is answered here. */
 function wrapHandler(handler: RouteOptions['handler'], onCancel: FastifyScopeOptions['onCancel']): RouteOptions['handler'] {
   return function cancelableHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
     const scope = request.scope;
@@ -137,8 +137,9 @@ function wrapHandler(handler: RouteOptions['handler'], onCancel: FastifyScopeOpt
   };
 }
 
+/** A cancellation (the request's own, or one the handler got elsewhere, e.g. its own timeout) is answered with the mapped status. */
 function answerIfOwn(scope: Cancelable, error: unknown, request: FastifyRequest, reply: FastifyReply, onCancel: FastifyScopeOptions['onCancel']): boolean {
-  if (!scope.isCancelled || statusFor(error) === undefined) return false;
+  if (statusFor(error) === undefined) return false;
   answerOnce(scope, error, request, reply, onCancel);
   return true;
 }

@@ -75,9 +75,10 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
     } finally {
       if (isRunningScope(outer)) c.set('scope', outer);
     }
-    // The handler rejected with its own cancellation and onError answered it: map it instead.
+    // The handler rejected with a cancellation (its own, or one it got elsewhere, e.g. its own
+    // timeout) and onError answered it: map it instead.
     const handled: unknown = c.error;
-    if (handled !== undefined && scope.isCancelled && statusFor(handled) !== undefined) return answer(scope, handled, c, onCancel);
+    if (handled !== undefined && statusFor(handled) !== undefined) return answer(scope, handled, c, onCancel);
     return undefined;
   };
 }
@@ -107,7 +108,8 @@ export function routeTimeout(ms: number, options?: Omit<HonoScopeOptions, 'timeo
 }
 
 /**
- * Wraps your `app.onError` handler so that a request's own cancellation skips it. Hono hands a
+ * Wraps your `app.onError` handler so that a cancellation (the request's own, or one the handler got
+ * elsewhere, e.g. its own timeout: mapped the same way) skips it. Hono hands a
  * handler's rejection to `onError` before any middleware sees it, so without this your handler (and
  * Hono's default one, which logs) also sees every disconnect and timeout; {@link requestScope}
  * replaces whatever it answers with the mapped status anyway. Other errors reach `handler` unchanged.
@@ -120,7 +122,7 @@ export function cancelationErrors(handler: ErrorHandler): ErrorHandler {
   if (typeof handler !== 'function') throw new TypeError(`cancelationErrors(handler) needs your onError handler, got ${describeValue(handler)}`);
   return (error, c) => {
     const scope: unknown = c.get('scope');
-    const mapped = isScope(scope) && scope.isCancelled ? statusFor(error) : undefined;
+    const mapped = isScope(scope) ? statusFor(error) : undefined;
     if (mapped !== undefined) return mapped.write ? cancelResponse(mapped) : unsentResponse();
     return handler(error, c);
   };

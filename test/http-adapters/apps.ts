@@ -8,6 +8,7 @@
  *   GET  /timeout       route timeout 50 ms, sleeps 10 s in the scope
  *   GET  /ignore        route timeout 50 ms, ignores cancellation (a plain 300 ms timer)
  *   GET  /boom          throws: the framework's error handler answers 500 'handled: boom'
+ *   GET  /inner         its own 30 ms timeout (a child scope) expires: a cancellation it got elsewhere
  *   GET  /fast          answers at once (load test), after an optional `ms` sleep
  *
  * Each request carries `x-test-id`; the handler records what happened under it (outcome, whether
@@ -176,6 +177,11 @@ function recordCut(recorder: Recorder, id: string, error: unknown, frameworkScop
   });
 }
 
+/** A timeout of the handler's own (a child scope of the request's): its cancellation, got elsewhere. */
+function innerTimeout(): Promise<void> {
+  return Cancelable.withTimeout(30).run((scope) => scope.sleep(10_000));
+}
+
 function ignoring(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 300));
 }
@@ -242,6 +248,10 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       app.get('/boom', () => {
         throw new Error('boom');
       });
+      app.get('/inner', async (_req, res) => {
+        await innerTimeout();
+        res.send('late');
+      });
       app.use(cancelationErrors());
       app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
         recorder.errors.set(idOf(req.headers), error);
@@ -298,6 +308,10 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       app.get('/boom', () => {
         throw new Error('boom');
       });
+      app.get('/inner', async () => {
+        await innerTimeout();
+        return 'late';
+      });
       app.setErrorHandler((error: Error, request, reply) => {
         recorder.errors.set(idOf(request.headers), error);
         void reply.code(500).send(`handled: ${error.message}`);
@@ -342,6 +356,10 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       });
       app.get('/boom', () => {
         throw new Error('boom');
+      });
+      app.get('/inner', async (c) => {
+        await innerTimeout();
+        return c.text('late');
       });
       app.onError(
         honoErrors((error, c) => {
@@ -406,6 +424,9 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
           });
         } else if (path === '/boom') {
           throw new Error('boom');
+        } else if (path === '/inner') {
+          await innerTimeout();
+          ctx.body = 'late';
         } else {
           await next();
         }

@@ -179,6 +179,14 @@ export function adapterSuite(framework: Framework): void {
       shutdown.close();
     });
 
+    it("a cancellation the handler got elsewhere (its own timeout) is mapped too: 504, not the error handler's 500", async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const id = nextId();
+      const reply = await request(app.origin, '/inner', { headers: { 'x-test-id': id } });
+      expect(reply.status).toBe(504);
+      expectNoFailureSeen(app.recorder.errors.get(id));
+    });
+
     it("a handler's error reaches the framework's own error handler, unchanged", async () => {
       app = await startApp(framework, { downstream: downstream.origin });
       const id = nextId();
