@@ -133,7 +133,12 @@ function isScope(value: unknown): value is Cancelable {
   return typeof value === 'object' && value !== null && 'signal' in value && 'isCancelled' in value;
 }
 
+const answered = new WeakSet<object>();
+
 function answer(scope: Cancelable, error: unknown, c: Context, onCancel: HonoScopeOptions['onCancel']): Response {
+  // A route scope and the application's may both see the cancellation: the first answer stands.
+  if (answered.has(c)) return c.res;
+  answered.add(c);
   let response: Response | undefined;
   if (onCancel !== undefined) {
     try {
