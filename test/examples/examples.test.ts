@@ -89,6 +89,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '24-express.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -98,6 +99,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '25-fastify.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -107,6 +109,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '26-hono.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -116,6 +119,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '27-koa.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
