@@ -88,6 +88,46 @@ const expectations: Record<string, Expectation> = {
       /live operations left: 0/,
     ],
   },
+  '24-express.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '25-fastify.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '26-hono.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
+  '27-koa.ts': {
+    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    lines: [
+      /GET \/slow -> 503 Request timed out/,
+      /\[upstream\] called with grpc-timeout: \d+m/,
+      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+      /\[app\] GET \/report stopped: disconnect/,
+      /servers closed/,
+    ],
+  },
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },

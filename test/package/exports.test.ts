@@ -18,6 +18,10 @@ const entries = {
   'cancelable-ts/postgres': ['createPostgresCancelation', 'connectPostgresCancelation', 'fleetFromUrl', 'RemoteCancelation', 'RemoteSource'],
   'cancelable-ts/http': ['requestScope', 'handleRequest', 'statusFor', 'fetch', 'createFetch', 'deadlineInterceptor', 'gracefulShutdown', 'sse', 'ndjson', 'parseGrpcTimeout', 'formatGrpcTimeout'],
   'cancelable-ts/bullmq': ['cancelableProcessor', 'JobCancelledError', 'RemoteCancelation', 'RemoteSource'],
+  'cancelable-ts/express': ['requestScope', 'routeTimeout', 'cancelationErrors'],
+  'cancelable-ts/fastify': ['cancelablePlugin'],
+  'cancelable-ts/hono': ['requestScope', 'routeTimeout', 'cancelationErrors'],
+  'cancelable-ts/koa': ['requestScope', 'routeTimeout'],
 } as const;
 
 /** Runs `code` in a fresh node process from the package root; returns its stdout. */
