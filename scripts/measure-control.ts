@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Cancelable, OperationRegistry } from '../src/index.js';
+import type * as Library from '../src/index.js';
+import type * as Processes from '../src/processes/index.js';
 import { ControlClient, serveRegistry } from '../src/processes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cbl-measure-'));
@@ -52,8 +54,8 @@ const linesOf = (socket: Socket, count: number): Promise<void> =>
 
 // 1b. The same against another copy of the code (BASELINE=/path/to/other/src), e.g. main's.
 if (process.env.BASELINE !== undefined) {
-  const other = (await import(join(process.env.BASELINE, 'index.ts'))) as typeof import('../src/index.js');
-  const otherProcesses = (await import(join(process.env.BASELINE, 'processes/index.ts'))) as typeof import('../src/processes/index.js');
+  const other = (await import(join(process.env.BASELINE, 'index.ts'))) as typeof Library;
+  const otherProcesses = (await import(join(process.env.BASELINE, 'processes/index.ts'))) as typeof Processes;
   const server = await otherProcesses.serveRegistry(new other.OperationRegistry(), { path: path() });
   const socket = await open(server.path);
   const done = linesOf(socket, 40_000);
