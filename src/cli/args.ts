@@ -52,7 +52,7 @@ Options:
   --message <text>   With cancel: the cancellation message
   --port <n>         With dashboard: the port (default 0: any free one)
   --read-only        With dashboard: no cancel buttons, and the API refuses actions
-  --timeout <ms>     How long to wait for each answer (default 10000)
+  --timeout <ms>     How long to wait for each answer of a process (default 10000)
   --json             JSON output (watch: one JSON object per line)
   -h, --help         Show this help
 

@@ -111,7 +111,15 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
       (line) => handleLine(client, line),
       () => sendError(client, null, 'ETOOLONG', `request line longer than ${maxLineBytes} bytes; discarded`),
     );
-    socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      // The answers to one chunk of requests go out together (one write, not one per line).
+      socket.cork();
+      try {
+        splitter.push(chunk);
+      } finally {
+        socket.uncork();
+      }
+    });
     // Idle: nothing read or written for idleTimeoutMs. A watcher waits for events by design.
     socket.setTimeout(idleTimeoutMs, () => {
       if (client.watch !== undefined) return;
