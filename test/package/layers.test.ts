@@ -8,8 +8,7 @@ import { importEdges, longCoreFiles, runtimeCycles, upwardImports } from '../../
  * Known problems that another change fixes (helper "control", issue 14): the registry imports the
  * control socket server from processes/ (to be loaded on first use by `registry.listen()`), and the
  * redis adapter's factory and its two implementations import each other. Only these exact entries are
- * tolerated, and only while they are still there: once fixed, an entry that comes back fails.
- * Remove them from this list when that change is merged.
+ * tolerated; any other upward import or cycle fails. Empty these lists when that change is merged.
  */
 const knownUpward = ['registry/operation-registry.ts -> processes/control-server.ts'];
 const knownCycles = [
