@@ -1,10 +1,14 @@
-/** Text rendering of the `cancelable` CLI: the `ps` tree and `watch` lines. */
+/**
+ * Text rendering of the `cancelable` CLI: the `ps` tree and `watch` lines. Every field comes from
+ * another process and is escaped (see escape.ts) before it reaches the terminal.
+ */
 import type { OperationContext } from '../core/context.js';
-import type { ControlEvent } from '../processes/control-protocol.js';
+import type { ControlEvent } from '../control/protocol.js';
+import { escapeControl } from './escape.js';
 
-/** The id as shown: its first 8 characters (any unique prefix is accepted by `cancel`). */
+/** The id as shown: its first 8 characters (any unique prefix is accepted by `cancel`), escaped. */
 export function shortId(id: string): string {
-  return id.length > 8 ? id.slice(0, 8) : id;
+  return escapeControl(String(id).length > 8 ? String(id).slice(0, 8) : String(id));
 }
 
 /** `350ms`, `12.3s`, `5m03s`, `2h05m`, `3d04h`. */
@@ -26,7 +30,7 @@ function pad(n: number): string {
 
 /** A live operation's status as shown: `cancelling` once a cancellation was requested. */
 export function displayStatus(context: OperationContext): string {
-  return context.status === 'running' && context.cancelReason !== null ? 'cancelling' : context.status;
+  return context.status === 'running' && context.cancelReason !== null ? 'cancelling' : escapeControl(String(context.status));
 }
 
 /** The last progress report, with how long ago it came (relative to `now`). */
@@ -37,9 +41,10 @@ export function formatProgress(context: OperationContext, now: number): string {
   return ago >= 1_000 ? `${oneLine(progress.message)} (${formatAge(ago)} ago)` : oneLine(progress.message);
 }
 
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
+/** One escaped line of at most 80 characters (before escaping). */
+export function oneLine(text: string): string {
+  const flat = String(text).replace(/\s+/g, ' ').trim();
+  return escapeControl(flat.length > 80 ? `${flat.slice(0, 77)}...` : flat);
 }
 
 /**
@@ -53,7 +58,7 @@ function oneLine(text: string): string {
  * f0e1d2c3  └─ request-18     cancelling  0.4s
  * ```
  */
-export function formatTree(contexts: readonly OperationContext[], now: number = Date.now()): string {
+export function formatTree(contexts: readonly OperationContext[], now: number = Date.now(), fullIds = false): string {
   const byId = new Map(contexts.map((context) => [context.id, context]));
   const children = new Map<string | null, OperationContext[]>();
   for (const context of contexts) {
@@ -85,8 +90,8 @@ export function formatTree(contexts: readonly OperationContext[], now: number = 
     if (seen.has(context.id)) continue;
     seen.add(context.id);
     rows.push([
-      shortId(context.id),
-      `${prefix}${branch}${context.name}`,
+      fullIds ? escapeControl(String(context.id)) : shortId(context.id),
+      `${prefix}${branch}${escapeControl(String(context.name))}`,
       displayStatus(context),
       formatAge(context.durationMs),
       formatProgress(context, now),
@@ -117,10 +122,10 @@ export function formatEvent(event: ControlEvent, at: Date = new Date()): string 
   let detail = '';
   if (type === 'progress') detail = context.progress !== null ? oneLine(context.progress.message) : '';
   else if (type === 'end') {
-    detail = `${context.status} after ${formatAge(context.durationMs)}`;
+    detail = `${escapeControl(String(context.status))} after ${formatAge(context.durationMs)}`;
     if (context.status === 'cancelled' && context.cancelReason !== null) {
-      detail += ` (${context.cancelReason}${context.cancelMessage !== null ? `: ${oneLine(context.cancelMessage)}` : ''})`;
+      detail += ` (${escapeControl(String(context.cancelReason))}${context.cancelMessage !== null ? `: ${oneLine(context.cancelMessage)}` : ''})`;
     } else if (context.status === 'failed' && context.error !== null) detail += ` (${oneLine(context.error)})`;
   }
-  return `${time}  ${type.padEnd(8)}  ${shortId(context.id)}  ${context.name}${detail !== '' ? `  ${detail}` : ''}`;
+  return `${time}  ${escapeControl(String(type)).padEnd(8)}  ${shortId(context.id)}  ${escapeControl(String(context.name))}${detail !== '' ? `  ${detail}` : ''}`;
 }

@@ -16,11 +16,13 @@ export { ResourceConditionSource, systemResourceSamplers } from './resource.js';
 export type { CpuTimes, ResourceConditionOptions, ResourceSamplers } from './resource.js';
 export { DEFAULT_PROCESS_GRACE_MS } from './managed-child.js';
 export type { KillSignal } from './signals.js';
-export { parseNamePattern, serveRegistry } from './control-server.js';
-export type { ControlFilter, ControlRegistry, ControlServer, ControlServerOptions } from './control-server.js';
-export { ControlClient, ControlError } from './control-client.js';
-export type { ControlClientFilter, ControlClientOptions } from './control-client.js';
-export { MAX_LINE_BYTES } from './control-protocol.js';
+// The control endpoint lives in src/control/ (the registry loads it lazily); its public names stay here.
+export { CONTROL_SERVER_DEFAULTS, serveRegistry } from '../control/server.js';
+export type { ControlFilter, ControlRegistry, ControlServer, ControlServerOptions } from '../control/server.js';
+export { parseNamePattern } from '../control/name-pattern.js';
+export { ControlClient, ControlError } from '../control/client.js';
+export type { ControlClientFilter, ControlClientOptions } from '../control/client.js';
+export { MAX_LINE_BYTES } from '../control/protocol.js';
 export type {
   ControlErrorCode,
   ControlEvent,
@@ -28,6 +30,6 @@ export type {
   ControlOp,
   ControlRequestId,
   ControlResponse,
-} from './control-protocol.js';
-export { defaultSocketDir, defaultSocketPath, findSocketCandidates, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
-export type { SocketCandidate } from './socket-path.js';
+} from '../control/protocol.js';
+export { defaultSocketDir, defaultSocketPath, findSocketCandidates, MAX_SOCKET_PATH_BYTES } from '../control/socket-path.js';
+export type { SocketCandidate } from '../control/socket-path.js';

@@ -57,16 +57,3 @@ export function adaptRedisClient(client: unknown): RedisAdapter {
     `options.client must be an ioredis client (new Redis(...)) or a node-redis client (createClient(...)), got ${describe(client)}`,
   );
 }
-
-/** Waits for `emitter` to emit `event`, at most `ms` (a socket that is already gone emits nothing). */
-export function onceWithin(emitter: { once(event: string, listener: () => void): unknown; off?(event: string, listener: () => void): unknown }, event: string, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      emitter.off?.(event, done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    emitter.once(event, done);
-  });
-}

@@ -1,6 +1,6 @@
 /** The {@link RedisAdapter} of a node-redis client (`redis` 5 and 6). */
 import type { RedisAdapter, RedisSubscriber, SubscriberHandlers } from './adapter.js';
-import { onceWithin } from './adapter.js';
+import { onceWithin } from './once-within.js';
 
 type PubSubListener = (message: string, channel: string) => void;
 

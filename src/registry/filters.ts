@@ -50,6 +50,8 @@ export function compileFilter(filter: unknown): ContextTest | undefined {
   const wanted = compileStatus('filter.status', status);
   let nameTest: ((name: string) => boolean) | undefined;
   if (typeof name === 'string') {
+    // An empty pattern would select everything: a cancelAll({ name: '' }) must not cancel it all.
+    if (name === '') throw new RangeError('filter.name must not be empty (omit it to select every operation)');
     const needle = name.toLowerCase();
     nameTest = (candidate) => candidate.toLowerCase().includes(needle);
   } else if (name instanceof RegExp) {

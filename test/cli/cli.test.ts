@@ -165,7 +165,7 @@ describe('the cancelable CLI, in process', () => {
     if (!isWindows) {
       const nobody = await runHere(['ps'], { CANCELABLE_SOCKET_DIR: empty });
       expect(nobody.code).toBe(1);
-      expect(nobody.stderr).toContain(`no process is listening in ${empty}`);
+      expect(nobody.stderr).toContain(`no process of yours is listening in ${empty}`);
       expect(nobody.stderr).toContain('OperationRegistry.default.listen()');
     }
   });

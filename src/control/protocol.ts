@@ -1,12 +1,16 @@
 /**
  * The control endpoint's wire format: one JSON object per line (UTF-8, `\n`-terminated) each way.
  *
- * Request:   `{ "id": 1, "op": "list", "filter": { "status": "running", "name": "/^job-/i" } }`
+ * Request:   `{ "id": 1, "op": "list", "filter": { "status": "running", "name": "job-" } }` (a name
+ *            filter is a case-insensitive substring, never a pattern)
  * Response:  `{ "id": 1, "ok": true, "result": [...] }` or `{ "id": 1, "ok": false, "error": { "code", "message" } }`
  * Watch:     after `{ "id": 7, "op": "watch" }` is acknowledged, `{ "id": 7, "event": { "type", "context" } }`
- *            lines follow until `{ "op": "unwatch", "watchId": 7 }` or the client disconnects.
+ *            lines follow until `{ "op": "unwatch", "watchId": 7 }` or the client disconnects (one
+ *            watch per connection).
+ * Unsolicited: `{ "id": null, "ok": false, "error": { "code": "EBUSY" | "EIDLE", ... } }` before the
+ *            server disconnects a client over the connection limit, or idle too long.
  */
-import type { OperationContext } from '../core/context.js';
+import type { ControlEvent } from '../registry/listen.js';
 
 /** Longest request line the server accepts (bytes, without the newline): 1 MiB. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -20,13 +24,12 @@ export type ControlErrorCode =
   | 'EBADREQUEST' // not an object, or a bad field
   | 'EUNKNOWNOP' // no such op
   | 'ETOOLONG' // the line exceeded MAX_LINE_BYTES (it is discarded)
-  | 'EINTERNAL'; // the registry threw, or the result could not be encoded
+  | 'EINTERNAL' // the registry threw, or the result could not be encoded
+  | 'EBUSY' // too many clients: this connection is closed
+  | 'EIDLE'; // nothing asked for too long: this connection is closed
 
 /** A registry event as sent to watchers. */
-export interface ControlEvent {
-  type: 'start' | 'progress' | 'end';
-  context: OperationContext;
-}
+export type { ControlEvent } from '../registry/listen.js';
 
 /** One response line. */
 export type ControlResponse =

@@ -1,70 +1,32 @@
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { linkSync, lstatSync, chmodSync, existsSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { OperationContext } from '../core/context.js';
 import { OperationStatus } from '../core/reasons.js';
 import { checkInteger, checkOptions, checkOptionalString, describeValue } from '../core/validate.js';
+import type { ControlFilter, ControlRegistry, ControlServer, ControlServerOptions } from '../registry/listen.js';
 import {
   encodeLine,
   LineSplitter,
   MAX_LINE_BYTES,
   type ControlErrorCode,
-  type ControlEvent,
   type ControlInfo,
   type ControlRequestId,
-} from './control-protocol.js';
-import { checkSocketPath, defaultSocketPath } from './socket-path.js';
+} from './protocol.js';
+import { checkSocketParent, currentUid, isPerUserTempDir, preparePrivateDir } from './socket-dir.js';
+import { ownSocketFile, releaseSocketFile } from './socket-files.js';
+import { checkSocketPath, defaultSocketDir, defaultSocketPath } from './socket-path.js';
 
-/** The filter of `list` and `cancelAll`. */
-export interface ControlFilter {
-  /** One status, or any of several. */
-  status?: OperationStatus | readonly OperationStatus[];
-  /** A case-insensitive substring of the name, or a RegExp. */
-  name?: string | RegExp;
-  /** The parent's id; `null` selects top-level operations. */
-  parentId?: string | null;
-}
+export type { ControlFilter, ControlRegistry, ControlServer, ControlServerOptions } from '../registry/listen.js';
 
-/**
- * What the control endpoint needs from a registry (`OperationRegistry` has it): exactly the
- * registry's query, cancel and subscribe methods.
- */
-export interface ControlRegistry {
-  list(filter?: ControlFilter): OperationContext[];
-  get(id: string): { readonly context: OperationContext } | undefined;
-  cancel(id: string, message?: string): boolean;
-  cancelAll(filter?: ControlFilter, message?: string): number;
-  history(options?: { limit?: number; status?: OperationStatus; since?: Date | number }): OperationContext[];
-  stats(): object;
-  subscribe(listener: (event: ControlEvent) => void): () => void;
-}
+/** Defaults of the endpoint's bounds (see {@link ControlServerOptions}). */
+export const CONTROL_SERVER_DEFAULTS = {
+  maxLineBytes: MAX_LINE_BYTES,
+  maxConnections: 32,
+  idleTimeoutMs: 30_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxClientBufferedBytes: 4 * 1024 * 1024,
+} as const;
 
-/** Options of `registry.listen()`. */
-export interface ControlServerOptions {
-  /**
-   * The socket path (a named pipe such as `\\.\pipe\name` on Windows). Default:
-   * `defaultSocketPath()`, i.e. `cancelable-<pid>.sock` under `$CANCELABLE_SOCKET_DIR`,
-   * `$XDG_RUNTIME_DIR` or the temp dir.
-   */
-  path?: string;
-  /** Longest request line accepted, in bytes. Default 1 MiB. */
-  maxLineBytes?: number;
-}
-
-/** A running control endpoint. */
-export interface ControlServer {
-  /** Where it listens. */
-  readonly path: string;
-  /** Connected clients. */
-  readonly connections: number;
-  /** Stops listening, disconnects every client and removes the socket file. Idempotent. */
-  close(): Promise<void>;
-  /** Same as {@link ControlServer.close}, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-// A watcher that does not read its socket is dropped past this much unsent data (others are unaffected).
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 const PROBE_TIMEOUT_MS = 1_000;
 const isWindows = process.platform === 'win32';
 
@@ -79,20 +41,29 @@ class RequestError extends Error {
 
 interface Client {
   socket: Socket;
-  watches: Map<ControlRequestId, () => void>;
+  /** The one watch of this connection: its request id and how to stop it. */
+  watch: { id: ControlRequestId; unsubscribe: () => void } | undefined;
 }
 
 /**
  * Serves `registry` on a Unix domain socket (a named pipe on Windows) speaking line-delimited JSON
- * (see `control-protocol.ts`): ops `list`, `get`, `cancel`, `cancelAll`, `watch`, `unwatch`,
- * `history`, `stats` and `info`. The implementation of `registry.listen()`.
+ * (see `protocol.ts`): ops `list`, `get`, `cancel`, `cancelAll`, `watch`, `unwatch`, `history`,
+ * `stats` and `info`. The implementation of `registry.listen()`. Every byte a client sends is
+ * treated as hostile:
  *
- * - The socket is created owner-only (`0600`); a stale socket file left by a dead process is
- *   replaced; a live one is an `EADDRINUSE` error; a path that is not a socket is never removed.
- * - The endpoint never keeps the process alive (server and connections are unref'd) and its socket
- *   file is removed when the process exits.
+ * - The socket is owner-only (`0600`) from the first moment anyone could reach it: it is bound inside
+ *   a fresh 0700 directory, chmod'ed, then hard-linked into place (the process umask is never
+ *   touched). The default directory is per-user (see `defaultSocketDir`); a directory owned by
+ *   another user or writable by others is refused. A stale socket of this user is replaced; a live
+ *   one, another user's, or a path that is not a socket is an error and never removed.
+ * - Bounded: `maxConnections` clients (one more is told `EBUSY`), idle clients dropped after
+ *   `idleTimeoutMs`, one watch per connection, name filters are substrings (never a RegExp from the
+ *   socket), a watcher that does not read is dropped past `maxClientBufferedBytes`, and past
+ *   `maxBufferedBytes` unread in all the client with the largest backlog is dropped.
  * - A malformed, unknown or oversized request gets an error response; it never crashes the server or
- *   disturbs other clients. A watcher that stops reading is disconnected past 8 MiB of backlog.
+ *   disturbs other clients.
+ * - The endpoint never keeps the process alive (server and connections are unref'd); its socket file
+ *   is removed on close, on exit, and on death by SIGTERM/SIGINT.
  *
  * @example
  * ```ts
@@ -103,11 +74,23 @@ interface Client {
 export async function serveRegistry(registry: ControlRegistry, options?: ControlServerOptions): Promise<ControlServer> {
   checkRegistry(registry);
   checkOptions('options', options);
-  const path = checkOptionalString('options.path', options?.path) ?? defaultSocketPath();
-  if (path === '') throw new RangeError('options.path must not be empty');
+  const explicit = checkOptionalString('options.path', options?.path);
+  if (explicit === '') throw new RangeError('options.path must not be empty');
+  const path = explicit ?? defaultSocketPath();
   checkSocketPath('options.path', path);
-  const maxLineBytes =
-    options?.maxLineBytes === undefined ? MAX_LINE_BYTES : checkInteger('options.maxLineBytes', options.maxLineBytes, 1);
+  const limit = (key: 'maxLineBytes' | 'maxConnections' | 'idleTimeoutMs' | 'maxBufferedBytes' | 'maxClientBufferedBytes', min: number): number =>
+    options?.[key] === undefined ? CONTROL_SERVER_DEFAULTS[key] : checkInteger(`options.${key}`, options[key], min);
+  const maxLineBytes = limit('maxLineBytes', 1);
+  const maxConnections = limit('maxConnections', 1);
+  const idleTimeoutMs = limit('idleTimeoutMs', 1);
+  const maxBufferedBytes = limit('maxBufferedBytes', 1);
+  const maxClientBufferedBytes = limit('maxClientBufferedBytes', 1);
+  if (!isWindows) {
+    if (explicit === undefined) {
+      const dir = defaultSocketDir();
+      preparePrivateDir(dir, isPerUserTempDir(dir));
+    } else checkSocketParent(path);
+  }
 
   const clients = new Set<Client>();
   const server = createServer((socket) => accept(socket));
@@ -115,7 +98,13 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
 
   function accept(socket: Socket): void {
     socket.unref();
-    const client: Client = { socket, watches: new Map() };
+    socket.on('error', noop); // ECONNRESET and friends: 'close' cleans up
+    if (clients.size >= maxConnections) {
+      socket.end(encodeLine({ id: null, ok: false, error: { code: 'EBUSY', message: `too many clients (the limit is ${maxConnections}); try again later` } }));
+      socket.destroySoon();
+      return;
+    }
+    const client: Client = { socket, watch: undefined };
     clients.add(client);
     const splitter = new LineSplitter(
       maxLineBytes,
@@ -123,11 +112,16 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
       () => sendError(client, null, 'ETOOLONG', `request line longer than ${maxLineBytes} bytes; discarded`),
     );
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
-    socket.on('error', noop); // ECONNRESET and friends: the 'close' below cleans up
+    // Idle: nothing read or written for idleTimeoutMs. A watcher waits for events by design.
+    socket.setTimeout(idleTimeoutMs, () => {
+      if (client.watch !== undefined) return;
+      sendError(client, null, 'EIDLE', `idle for ${idleTimeoutMs} ms; disconnected`);
+      socket.destroySoon();
+    });
     socket.on('close', () => {
       clients.delete(client);
-      for (const unsubscribe of client.watches.values()) unsubscribe();
-      client.watches.clear();
+      client.watch?.unsubscribe();
+      client.watch = undefined;
     });
   }
 
@@ -151,7 +145,7 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
       }
       id = rawId ?? null;
       const result = execute(client, id, fields);
-      send(client, { id, ok: true, result: result === undefined ? null : result });
+      send(client, { id, ok: true, result: result === undefined ? null : result }, false);
     } catch (error) {
       if (error instanceof RequestError) sendError(client, id, error.code, error.message);
       // The registry validates its arguments with TypeError/RangeError: the request was bad.
@@ -180,15 +174,17 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
       case 'info':
         return info();
       case 'watch': {
-        if (client.watches.has(id)) throw new RequestError('EBADREQUEST', `a watch with id ${JSON.stringify(id)} is already active`);
+        if (client.watch !== undefined) {
+          throw new RequestError('EBADREQUEST', `this connection already watches (watch id ${JSON.stringify(client.watch.id)}); one watch per connection`);
+        }
         const unsubscribe = registry.subscribe((event) => {
           try {
-            send(client, { id, event: { type: event.type, context: event.context } });
+            send(client, { id, event: { type: event.type, context: event.context } }, true);
           } catch {
             // A listener must never throw into the registry.
           }
         });
-        client.watches.set(id, unsubscribe);
+        client.watch = { id, unsubscribe };
         return { watching: true };
       }
       case 'unwatch': {
@@ -196,17 +192,16 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
         if (watchId !== null && typeof watchId !== 'string' && typeof watchId !== 'number') {
           throw new RequestError('EBADREQUEST', `watchId must be the id of a watch request, got ${describeValue(watchId)}`);
         }
-        const unsubscribe = client.watches.get(watchId);
-        if (unsubscribe === undefined) return false;
-        client.watches.delete(watchId);
-        unsubscribe();
+        if (client.watch === undefined || client.watch.id !== watchId) return false;
+        client.watch.unsubscribe();
+        client.watch = undefined;
         return true;
       }
       default:
         throw new RequestError(
           typeof op === 'string' ? 'EUNKNOWNOP' : 'EBADREQUEST',
           typeof op === 'string'
-            ? `unknown op ${JSON.stringify(op)}; expected one of list, get, cancel, cancelAll, watch, unwatch, history, stats, info`
+            ? `unknown op ${JSON.stringify(op.length > 40 ? `${op.slice(0, 37)}...` : op)}; expected one of list, get, cancel, cancelAll, watch, unwatch, history, stats, info`
             : `op must be a string, got ${describeValue(op)}`,
         );
     }
@@ -225,10 +220,11 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
   }
 
   function sendError(client: Client, id: ControlRequestId, code: ControlErrorCode, message: string): void {
-    send(client, { id, ok: false, error: { code, message } });
+    send(client, { id, ok: false, error: { code, message } }, false);
   }
 
-  function send(client: Client, value: unknown): void {
+  /** Writes one line. `event`: unsolicited (a watch event), so a backlog drops the client. */
+  function send(client: Client, value: unknown, event: boolean): void {
     const socket = client.socket;
     if (socket.destroyed || !socket.writable) return;
     let line: string;
@@ -242,33 +238,45 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
         error: { code: 'EINTERNAL', message: `the result could not be encoded as JSON: ${(error as Error).message}` },
       });
     }
-    socket.write(line);
-    if (socket.writableLength > MAX_PENDING_BYTES) socket.destroy();
+    const flushed = socket.write(line);
+    if (event && socket.writableLength > maxClientBufferedBytes) {
+      socket.destroy(); // a watcher that does not read
+      return;
+    }
+    // A client that asks without reading gets no more answers until it reads (requests wait in the kernel).
+    if (!flushed && !event && !socket.isPaused()) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
+    enforceTotal();
+  }
+
+  /** Past maxBufferedBytes unread in all, drops the client with the largest backlog. */
+  function enforceTotal(): void {
+    let total = 0;
+    let largest: Client | undefined;
+    for (const client of clients) {
+      const pending = client.socket.writableLength;
+      total += pending;
+      if (largest === undefined || pending > largest.socket.writableLength) largest = client;
+    }
+    if (total > maxBufferedBytes && largest !== undefined) largest.socket.destroy();
   }
 
   await listen(server, path);
-  try {
-    if (!isWindows) chmodSync(path, 0o600);
-  } catch (error) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    throw error;
-  }
   server.unref();
-
-  const onExit = (): void => removeSocketFile(path);
-  process.on('exit', onExit);
+  if (!isWindows) ownSocketFile(path);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
-      process.off('exit', onExit);
       for (const client of clients) {
-        for (const unsubscribe of client.watches.values()) unsubscribe();
-        client.watches.clear();
+        client.watch?.unsubscribe();
+        client.watch = undefined;
         client.socket.destroy();
       }
       server.close(() => {
-        removeSocketFile(path);
+        if (!isWindows) releaseSocketFile(path);
         resolve();
       });
     }));
@@ -283,37 +291,96 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
   };
 }
 
-/** Binds `server` to `path`, replacing a stale socket file from a dead process. */
+/**
+ * Binds `server` at `path`. Where there are Unix sockets, it binds inside a fresh 0700 directory next
+ * to `path`, makes the socket 0600, then hard-links it to `path` (a link never replaces an existing
+ * file): nobody else can reach the socket before it is owner-only, and a file already at `path` is
+ * examined, never clobbered.
+ */
 async function listen(server: Server, path: string): Promise<void> {
-  try {
-    await bind(server, path);
+  if (isWindows) {
+    try {
+      await bind(server, path);
+    } catch (error) {
+      throw explain(error, path);
+    }
     return;
+  }
+  let staging: string;
+  try {
+    staging = mkdtempSync(join(dirname(path), '.c'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || isWindows) throw explain(error, path);
+    throw explain(error, path);
   }
-  const state = await probe(path);
-  if (state === 'live') {
-    throw Object.assign(new Error(`${path} is in use: a control endpoint (of this or another process) is listening on it`), {
-      code: 'EADDRINUSE',
-      path,
-    });
-  }
-  if (state === 'stale') {
-    const stat = lstatSync(path, { throwIfNoEntry: false });
-    if (stat !== undefined && !stat.isSocket()) {
-      throw Object.assign(new Error(`${path} exists and is not a socket; refusing to replace it`), { code: 'EEXIST', path });
+  const temporary = join(staging, 's');
+  try {
+    checkSocketPath('options.path (with the 10 bytes of its staging directory)', temporary);
+    await bind(server, temporary);
+    chmodSync(temporary, 0o600);
+    await linkInPlace(temporary, path);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  } catch (error) {
+    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    throw error;
+  } finally {
+    // Only the name at `path` remains; libuv's unlink of the staging name on close finds it gone.
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // not bound
     }
     try {
-      unlinkSync(path);
+      rmdirSync(staging);
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** Links the bound socket to `path`; replaces only a stale socket of this user found there. */
+async function linkInPlace(temporary: string, path: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      linkSync(temporary, path);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw explain(error, path);
+    }
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) continue;
+    if (!stat.isSocket()) {
+      throw Object.assign(new Error(`${path} exists and is not a socket (it is a ${kindOf(stat)}); refusing to replace it`), {
+        code: 'EEXIST',
+        path,
+      });
+    }
+    const uid = currentUid();
+    if (uid !== undefined && stat.uid !== uid) {
+      throw Object.assign(new Error(`${path} is a socket of another user (uid ${stat.uid}); refusing to replace it`), {
+        code: 'EACCES',
+        path,
+      });
+    }
+    if ((await probe(path)) === 'live') {
+      throw Object.assign(new Error(`${path} is in use: a control endpoint (of this or another process) is listening on it`), {
+        code: 'EADDRINUSE',
+        path,
+      });
+    }
+    try {
+      unlinkSync(path); // our own stale socket: its process is gone
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw explain(error, path);
     }
   }
-  try {
-    await bind(server, path);
-  } catch (error) {
-    throw explain(error, path);
-  }
+}
+
+function kindOf(stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean }): string {
+  if (stat.isFile()) return 'regular file';
+  if (stat.isDirectory()) return 'directory';
+  if (stat.isSymbolicLink()) return 'symbolic link';
+  if (stat.isFIFO()) return 'FIFO';
+  return 'special file';
 }
 
 function bind(server: Server, path: string): Promise<void> {
@@ -328,26 +395,12 @@ function bind(server: Server, path: string): Promise<void> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    // The bind happens synchronously inside listen(): create the file owner-only from the start
-    // (process.umask is unavailable in worker threads; the chmod after listening covers them).
-    let previous: number | undefined;
-    if (!isWindows) {
-      try {
-        previous = process.umask(0o177);
-      } catch {
-        previous = undefined;
-      }
-    }
-    try {
-      server.listen(path);
-    } finally {
-      if (previous !== undefined) process.umask(previous);
-    }
+    server.listen(path);
   });
 }
 
-/** Whether something answers on `path`: 'live', 'stale' (a socket nobody listens to) or 'absent'. */
-function probe(path: string): Promise<'live' | 'stale' | 'absent'> {
+/** Whether something answers on `path`: 'live', or 'stale' (a socket nobody listens to). */
+function probe(path: string): Promise<'live' | 'stale'> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     const timer = setTimeout(() => {
@@ -362,14 +415,14 @@ function probe(path: string): Promise<'live' | 'stale' | 'absent'> {
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       socket.destroy();
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK') resolve('stale');
-      else if (error.code === 'ENOENT') resolve('absent');
+      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') resolve('stale');
       else reject(explain(error, path));
     });
   });
 }
 
 function explain(error: unknown, path: string): Error {
+  if (error instanceof Error && (error as { path?: unknown }).path === path && !('syscall' in error)) return error;
   const code = (error as NodeJS.ErrnoException).code;
   // Node reports a bind in a missing directory as EACCES: look before blaming permissions.
   const why =
@@ -379,15 +432,6 @@ function explain(error: unknown, path: string): Error {
         ? 'permission denied'
         : (error as Error).message;
   return Object.assign(new Error(`cannot listen on ${path}: ${why}`, { cause: error }), { code, path });
-}
-
-function removeSocketFile(path: string): void {
-  if (isWindows) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone (libuv removes it on close) or not ours to remove.
-  }
 }
 
 // ---------------------------------------------------------------------------- request fields
@@ -425,7 +469,9 @@ function readFilter(value: unknown): ControlFilter | undefined {
   }
   if (raw.name !== undefined) {
     if (typeof raw.name !== 'string') throw new RequestError('EBADREQUEST', `filter.name must be a string, got ${describeValue(raw.name)}`);
-    filter.name = parseNamePattern(raw.name);
+    // A substring, always: a RegExp compiled from a client's bytes could block the event loop.
+    if (raw.name === '') throw new RequestError('EBADREQUEST', 'filter.name must not be empty (omit it to select every operation)');
+    filter.name = raw.name;
   }
   if (raw.parentId !== undefined) {
     if (raw.parentId !== null && typeof raw.parentId !== 'string') {
@@ -434,28 +480,6 @@ function readFilter(value: unknown): ControlFilter | undefined {
     filter.parentId = raw.parentId;
   }
   return filter;
-}
-
-const REGEX_LITERAL = /^\/(.+)\/([a-z]*)$/s;
-
-/**
- * A name filter as sent over the wire: `/source/flags` is a regular expression (`g` and `y` are
- * dropped: they make `test()` stateful), anything else is passed to the registry as a string.
- * @example
- * ```ts
- * parseNamePattern('/^job-\\d+$/i'); // /^job-\d+$/i
- * parseNamePattern('job-1');         // 'job-1'
- * ```
- */
-export function parseNamePattern(pattern: string): string | RegExp {
-  if (typeof pattern !== 'string') throw new TypeError(`pattern must be a string, got ${describeValue(pattern)}`);
-  const match = REGEX_LITERAL.exec(pattern);
-  if (match === null) return pattern;
-  try {
-    return new RegExp(match[1] as string, (match[2] as string).replace(/[gy]/g, ''));
-  } catch (error) {
-    throw new RequestError('EBADREQUEST', `filter.name is not a valid regular expression: ${(error as Error).message}`);
-  }
 }
 
 function readHistoryOptions(request: Record<string, unknown>): { limit?: number; status?: OperationStatus; since?: number } {

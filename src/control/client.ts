@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { OperationContext } from '../core/context.js';
 import type { OperationStatus } from '../core/reasons.js';
@@ -9,7 +9,8 @@ import {
   type ControlEvent,
   type ControlInfo,
   type ControlOp,
-} from './control-protocol.js';
+} from './protocol.js';
+import { currentUid } from './socket-dir.js';
 import { defaultSocketPath } from './socket-path.js';
 
 /** Options of {@link ControlClient.connect}: where to connect (`path`, else `pid`'s default socket). */
@@ -20,13 +21,26 @@ export interface ControlClientOptions {
   pid?: number;
   /** How long to wait for the connection. Default 2000 ms. */
   timeoutMs?: number;
+  /** How long to wait for the answer to each request (`0`: no limit). Default 10,000 ms. */
+  requestTimeoutMs?: number;
+  /** Longest response line read, in bytes; a longer one ends the connection (`ETOOLONG`). Default 64 MiB. */
+  maxResponseBytes?: number;
+  /**
+   * Refuse a socket file that belongs to another user (`EPERM`), root included: its owner controls
+   * what we are told and what our commands do. Default: `true` when the socket was found by `pid`,
+   * `false` for an explicit `path` (naming a path is trusting it).
+   */
+  requireOwner?: boolean;
 }
 
-/** The filter of `list` and `cancelAll` (a RegExp name travels as `/source/flags`). */
+/**
+ * The filter of `list` and `cancelAll`. A string name is sent as a substring; a RegExp never leaves
+ * this process (the server compiles no pattern): the client lists and tests the names itself.
+ */
 export interface ControlClientFilter {
   /** One status, or any of several. */
   status?: OperationStatus | readonly OperationStatus[];
-  /** A case-insensitive substring of the name, or a RegExp. */
+  /** A case-insensitive substring of the name (non-empty), or a RegExp tested here. */
   name?: string | RegExp;
   /** The parent's id; `null` selects top-level operations. */
   parentId?: string | null;
@@ -34,8 +48,10 @@ export interface ControlClientFilter {
 
 /**
  * A failed request (`code` from the server: `EPARSE`, `EBADREQUEST`, `EUNKNOWNOP`, `ETOOLONG`,
- * `EINTERNAL`), or a connection problem (`ENOENT`: nothing there, `ECONNREFUSED`: a stale socket,
- * `ECLOSED`: the connection ended, `ETIMEDOUT`, `EPERM`: another user's socket).
+ * `EINTERNAL`, `EBUSY`, `EIDLE`), or a connection problem (`ENOENT`: nothing there, `ECONNREFUSED`: a
+ * stale socket, `ENOTSOCK`: a file that is not a socket, `ECLOSED`: the connection ended,
+ * `ETIMEDOUT`: no connection or no answer in time, `ETOOLONG`: a response line over the cap,
+ * `EPERM`: another user's socket).
  * @example
  * ```ts
  * try { await ControlClient.connect({ pid }); }
@@ -57,9 +73,11 @@ export class ControlError extends Error {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
  * A connection to a control endpoint (`registry.listen()`), the programmatic form of the `cancelable`
@@ -80,16 +98,18 @@ export class ControlClient {
   readonly #socket: Socket;
   readonly #pending = new Map<number, Pending>();
   readonly #watchers = new Map<number, (event: ControlEvent) => void>();
+  readonly #requestTimeoutMs: number;
   #nextId = 1;
   #ended = false;
 
-  private constructor(path: string, socket: Socket) {
+  private constructor(path: string, socket: Socket, requestTimeoutMs: number, maxResponseBytes: number) {
     this.path = path;
     this.#socket = socket;
+    this.#requestTimeoutMs = requestTimeoutMs;
     const splitter = new LineSplitter(
-      MAX_RESPONSE_BYTES,
+      maxResponseBytes,
       (line) => this.#onLine(line),
-      () => this.#fail(new ControlError('ETOOLONG', `a response from ${path} exceeded ${MAX_RESPONSE_BYTES} bytes`)),
+      () => this.#fail(new ControlError('ETOOLONG', `a response line from ${path} exceeded ${maxResponseBytes} bytes; disconnected`)),
     );
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
     socket.on('error', noop); // reported through 'close'
@@ -104,21 +124,27 @@ export class ControlClient {
   /**
    * Connects to `options.path`, or to the default socket of `options.pid`. Rejects with a
    * {@link ControlError} that says what is there: nothing (`ENOENT`), a stale socket
-   * (`ECONNREFUSED`), or no answer (`ETIMEDOUT`).
+   * (`ECONNREFUSED`), a file that is not a socket (`ENOTSOCK`), another user's socket (`EPERM`, see
+   * `requireOwner`), or no answer (`ETIMEDOUT`).
    */
   static connect(options: ControlClientOptions): Promise<ControlClient> {
     checkOptions('options', options);
     const explicit = checkOptionalString('options.path', options?.path);
+    if (explicit === '') throw new RangeError('options.path must not be empty');
     const pid = options?.pid === undefined ? undefined : checkInteger('options.pid', options.pid, 1);
     if (explicit === undefined && pid === undefined) throw new TypeError('options.path or options.pid is required');
     const timeoutMs = options.timeoutMs === undefined ? 2_000 : checkDuration('options.timeoutMs', options.timeoutMs);
-    const path = explicit ?? defaultSocketPath(pid);
-    const foreign = foreignOwner(path);
-    if (foreign !== undefined) {
-      return Promise.reject(
-        new ControlError('EPERM', `${path} belongs to another user (uid ${foreign}); refusing to talk to it`),
-      );
+    const requestTimeoutMs =
+      options.requestTimeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkDuration('options.requestTimeoutMs', options.requestTimeoutMs);
+    const maxResponseBytes =
+      options.maxResponseBytes === undefined ? DEFAULT_MAX_RESPONSE_BYTES : checkInteger('options.maxResponseBytes', options.maxResponseBytes, 1);
+    if (options.requireOwner !== undefined && typeof options.requireOwner !== 'boolean') {
+      throw new TypeError(`options.requireOwner must be a boolean, got ${describeValue(options.requireOwner)}`);
     }
+    const requireOwner = options.requireOwner ?? explicit === undefined;
+    const path = explicit ?? defaultSocketPath(pid);
+    const refused = inspectSocketFile(path, requireOwner);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise<ControlClient>((resolve, reject) => {
       const socket = connect(path);
       const timer = setTimeout(() => {
@@ -134,7 +160,7 @@ export class ControlClient {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new ControlClient(path, socket));
+        resolve(new ControlClient(path, socket, requestTimeoutMs, maxResponseBytes));
       });
     });
   }
@@ -145,29 +171,47 @@ export class ControlClient {
     if (this.#ended) return Promise.reject(new ControlError('ECLOSED', `the connection to ${this.path} is closed`));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve, reject });
+      // A silent or foreign server must not hang the caller: no answer in time ends the connection.
+      const timer =
+        this.#requestTimeoutMs > 0
+          ? setTimeout(() => {
+              this.#fail(new ControlError('ETIMEDOUT', `no answer to '${op}' from ${this.path} within ${this.#requestTimeoutMs} ms; disconnected`));
+            }, this.#requestTimeoutMs)
+          : undefined;
+      this.#pending.set(id, { resolve, reject, timer });
       this.#socket.write(encodeLine({ ...params, id, op }));
     });
   }
 
   /** Live operations, optionally filtered. */
-  list(filter?: ControlClientFilter): Promise<OperationContext[]> {
-    return this.request('list', { filter: wireFilter(filter) });
+  async list(filter?: ControlClientFilter): Promise<OperationContext[]> {
+    const { wire, pattern } = splitFilter(filter);
+    const listed = await this.request<OperationContext[]>('list', { filter: wire });
+    return pattern === undefined ? listed : listed.filter((context) => typeof context?.name === 'string' && pattern.test(context.name));
   }
 
   /** One live operation, or `null`. */
   get(operationId: string): Promise<OperationContext | null> {
+    checkId(operationId);
     return this.request('get', { operationId });
   }
 
   /** Cancels one live operation; resolves with whether it was found. */
   cancel(operationId: string, message?: string): Promise<boolean> {
+    checkId(operationId);
     return this.request('cancel', { operationId, message });
   }
 
-  /** Cancels every live operation matching `filter`; resolves with the count. */
-  cancelAll(filter?: ControlClientFilter, message?: string): Promise<number> {
-    return this.request('cancelAll', { filter: wireFilter(filter), message });
+  /**
+   * Cancels every live operation matching `filter`; resolves with the count. With a RegExp name, the
+   * matching operations are listed and cancelled one by one (the count is of those still found).
+   */
+  async cancelAll(filter?: ControlClientFilter, message?: string): Promise<number> {
+    const { wire, pattern } = splitFilter(filter);
+    if (pattern === undefined) return this.request('cancelAll', { filter: wire, message });
+    let count = 0;
+    for (const context of await this.list(filter)) if (await this.cancel(context.id, message)) count++;
+    return count;
   }
 
   /** Recently finished operations. */
@@ -205,6 +249,16 @@ export class ControlClient {
     };
   }
 
+  /** Stops reading from the socket (events wait; a server drops a watcher that falls too far behind). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads again after {@link ControlClient.pause}. */
+  resume(): void {
+    this.#socket.resume();
+  }
+
   /** Closes the connection; pending requests reject with `ECLOSED`. */
   close(): void {
     this.#socket.end();
@@ -224,9 +278,17 @@ export class ControlClient {
       if (typeof id === 'number') this.#watchers.get(id)?.(message.event as ControlEvent);
       return;
     }
+    if (id === null && message.ok === false) {
+      // Unsolicited: the server is closing this connection (EBUSY, EIDLE) and says why.
+      const code = typeof message.error?.code === 'string' ? message.error.code : 'EINTERNAL';
+      const text = typeof message.error?.message === 'string' ? message.error.message : 'request failed';
+      if (code === 'EBUSY' || code === 'EIDLE') this.#fail(new ControlError(code, `${this.path}: ${text}`));
+      return;
+    }
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
     if (pending === undefined) return;
     this.#pending.delete(id as number);
+    clearTimeout(pending.timer);
     if (message.ok === true) pending.resolve(message.result);
     else {
       const code = typeof message.error?.code === 'string' ? message.error.code : 'EINTERNAL';
@@ -240,16 +302,30 @@ export class ControlClient {
     this.#watchers.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
     this.#socket.destroy();
   }
 }
 
-function wireFilter(filter: ControlClientFilter | undefined): Record<string, unknown> | undefined {
-  if (filter === undefined) return undefined;
+function splitFilter(filter: ControlClientFilter | undefined): { wire: Record<string, unknown> | undefined; pattern: RegExp | undefined } {
+  if (filter === undefined) return { wire: undefined, pattern: undefined };
   checkOptions('filter', filter);
-  const name = filter.name instanceof RegExp ? `/${filter.name.source}/${filter.name.flags}` : filter.name;
-  return { ...filter, name };
+  const { name, ...rest } = filter;
+  if (name instanceof RegExp) {
+    const pattern = name.global || name.sticky ? new RegExp(name.source, name.flags.replace(/[gy]/g, '')) : name;
+    return { wire: rest, pattern };
+  }
+  if (name !== undefined && typeof name !== 'string') throw new TypeError(`filter.name must be a string or a RegExp, got ${describeValue(name)}`);
+  if (name === '') throw new RangeError('filter.name must not be empty (omit it to select every operation)');
+  return { wire: name === undefined ? rest : { ...rest, name }, pattern: undefined };
+}
+
+function checkId(operationId: unknown): void {
+  if (typeof operationId !== 'string') throw new TypeError(`operationId must be a string, got ${describeValue(operationId)}`);
+  if (operationId === '') throw new RangeError('operationId must not be empty');
 }
 
 function connectError(path: string, pid: number | undefined, error: NodeJS.ErrnoException): ControlError {
@@ -261,6 +337,8 @@ function connectError(path: string, pid: number | undefined, error: NodeJS.Errno
         `nothing listens at ${path}: ${who} is not running or has not called registry.listen()`,
         { cause: error },
       );
+    case 'ENOTSOCK':
+      return new ControlError('ENOTSOCK', `${path} is not a socket`, { cause: error });
     case 'ECONNREFUSED':
       return new ControlError(
         'ECONNREFUSED',
@@ -278,15 +356,32 @@ function connectError(path: string, pid: number | undefined, error: NodeJS.Errno
 }
 
 /**
- * The owner of a socket file when it is another (non-root) user: in a shared directory such as /tmp,
- * anyone could have put a socket at a predictable path, and we would hand it our commands.
+ * What is at `path` before connecting: a file that is not a socket is named as such (connecting to
+ * it says ECONNREFUSED, which would read as "stale socket"), and with `requireOwner` a socket of
+ * another user — root included — is refused: in a shared directory anyone could have put a socket
+ * at a predictable path, and its owner would see our commands and forge the answers.
  */
-function foreignOwner(path: string): number | undefined {
-  if (process.platform === 'win32' || typeof process.getuid !== 'function') return undefined;
-  const uid = process.getuid();
-  if (uid === 0) return undefined;
-  const stat = lstatSync(path, { throwIfNoEntry: false });
-  return stat !== undefined && stat.uid !== uid ? stat.uid : undefined;
+function inspectSocketFile(path: string, requireOwner: boolean): ControlError | undefined {
+  if (process.platform === 'win32') return undefined;
+  let stat: Stats | undefined;
+  try {
+    stat = lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // e.g. a directory we cannot search: connect() says what is wrong
+  }
+  if (stat === undefined) return undefined;
+  if (!stat.isSocket()) {
+    const kind = stat.isFile() ? 'a regular file' : stat.isDirectory() ? 'a directory' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a socket';
+    return new ControlError('ENOTSOCK', `${path} is ${kind}, not a control socket`);
+  }
+  const uid = currentUid();
+  if (requireOwner && uid !== undefined && stat.uid !== uid) {
+    return new ControlError(
+      'EPERM',
+      `${path} belongs to another user (uid ${stat.uid}); refusing to talk to it (name it with --socket / options.path to trust it)`,
+    );
+  }
+  return undefined;
 }
 
 function noop(): void {}

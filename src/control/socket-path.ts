@@ -3,7 +3,7 @@
  * directory, so a CLI can find a process by pid or list every process that listens.
  */
 import { readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { checkInteger } from '../core/validate.js';
 
@@ -13,15 +13,32 @@ const NAME = /^cancelable-(\d+)\.sock$/;
 const PIPE_NAME = /^cancelable-(\d+)$/;
 
 /**
- * The directory of default sockets: `$CANCELABLE_SOCKET_DIR`, else `$XDG_RUNTIME_DIR`, else the
- * temp dir. (On Windows, named pipes live in `\\.\pipe\` whatever this says.)
+ * The directory of default sockets: `$CANCELABLE_SOCKET_DIR`, else `$XDG_RUNTIME_DIR`, else
+ * `<tmpdir>/cancelable-<uid>` — a per-user directory, never the shared temp dir itself (there any
+ * user could take or replace a socket's path). `listen()` creates the last one (0700) and refuses a
+ * directory owned by another user or writable by others. (On Windows, named pipes live in
+ * `\\.\pipe\` whatever this says.)
  * @example
  * ```ts
- * defaultSocketDir(); // '/run/user/1000'
+ * defaultSocketDir(); // '/run/user/1000', or '/tmp/cancelable-1000' without XDG_RUNTIME_DIR
  * ```
  */
 export function defaultSocketDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CANCELABLE_SOCKET_DIR || env.XDG_RUNTIME_DIR || tmpdir();
+  return env.CANCELABLE_SOCKET_DIR || env.XDG_RUNTIME_DIR || perUserTempDir();
+}
+
+/** `<tmpdir>/cancelable-<uid>` (`cancelable-<username>` where there are no uids). */
+function perUserTempDir(): string {
+  const who = typeof process.getuid === 'function' ? String(process.getuid()) : safeUserName();
+  return join(tmpdir(), `cancelable-${who}`);
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username.replace(/[^\w.-]/g, '_') || 'user';
+  } catch {
+    return 'user';
+  }
 }
 
 /**
