@@ -89,7 +89,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '24-express.ts': {
-    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    timeoutMs: 30_000, // servers and real clients
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -99,7 +99,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '25-fastify.ts': {
-    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    timeoutMs: 30_000, // servers and real clients
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -109,7 +109,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '26-hono.ts': {
-    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    timeoutMs: 30_000, // servers and real clients
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -119,7 +119,7 @@ const expectations: Record<string, Expectation> = {
     ],
   },
   '27-koa.ts': {
-    timeoutMs: 30_000, // servers and real clients; the file runs every example at once
+    timeoutMs: 30_000, // servers and real clients
     lines: [
       /GET \/slow -> 503 Request timed out/,
       /\[upstream\] called with grpc-timeout: \d+m/,
@@ -155,16 +155,30 @@ test('every example has expectations here, and every expectation an example', ()
   expect(exampleFiles()).toEqual(Object.keys(expectations).sort());
 });
 
+// At most three examples at once: each is a process (several start servers, workers or children), and
+// on a 2-core machine more at once only makes each one slower.
+let running = 0;
+const queue: (() => void)[] = [];
+async function slot(): Promise<() => void> {
+  if (running >= 3) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  return () => {
+    running--;
+    queue.shift()?.();
+  };
+}
+
 describe.concurrent('examples', () => {
   for (const file of exampleFiles()) {
     const expected = expectations[file];
     if (expected === undefined) continue;
     test(file, async () => {
-      const run = await runExample(join('examples', file), expected);
+      const release = await slot();
+      const run = await runExample(join('examples', file), expected).finally(release);
       const report = `--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
       expect(run.code, report).toBe(0);
       for (const line of expected.lines) expect(run.stdout, report).toMatch(line);
       expect(run.stderr, report).toBe('');
-    }, Math.max(30_000, (expected.timeoutMs ?? 0) + 10_000));
+    }, 240_000); // the wait for a slot included
   }
 });

@@ -36,7 +36,7 @@ export function runExample(file: string, options: RunOptions = {}): Promise<Exam
     }
   });
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 40_000);
   return new Promise((resolvePromise, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
