@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { isCancelation } from '../core/errors.js';
-import { checkDuration, checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkDurationOrInfinity, checkKnownKeys, describeValue } from '../core/validate.js';
 import { show } from './match.js';
 
 // Captured at load: the watchdog's last check must take a real turn even under fake timers.
@@ -63,7 +63,7 @@ export async function assertCancelationWithin(
   if (typeof fn !== 'function' && !isThenable) {
     throw new TypeError(`fn must be a function or a promise, got ${describeValue(fn)}`);
   }
-  checkOptions('options', options);
+  checkKnownKeys('options', options, new Set(['clock']));
   const clock = options?.clock ?? getDefaultClock();
   if (!isClock(clock)) {
     throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);

@@ -1,7 +1,7 @@
 import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { CancelationToken, parseCancelArgument, type CancelArgument } from '../core/token.js';
 import type { CancelationReason } from '../core/reasons.js';
-import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkKnownKeys, describeValue } from '../core/validate.js';
 
 /** One recorded call of {@link MockCancelationToken.cancel} or `cancelSync`. */
 export interface CancelCall {
@@ -47,7 +47,7 @@ export class MockCancelationToken extends CancelationToken {
 
   constructor(options?: MockCancelationTokenOptions) {
     super();
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['clock']));
     const clock = options?.clock;
     if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);

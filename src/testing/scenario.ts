@@ -5,7 +5,7 @@ import { isCancelationReason, OperationStatus, reasonList, type CancelationReaso
 import { Cancelable } from '../cancelable.js';
 import type { CancelableOptions } from '../core/index.js';
 import { parseCancelArgument, type CancelArgument } from '../core/token.js';
-import { checkDuration, checkFunction, checkOptionalString, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkFunction, checkOptionalString, checkKnownKeys, checkOptions, describeValue } from '../core/validate.js';
 import { ManualClock, flushMicrotasks } from './clock.js';
 import { MockCancelationToken } from './mock-token.js';
 import { OperationRecorder } from './recorder.js';
@@ -101,7 +101,7 @@ export class CancelationScenario {
 
   constructor(name = 'scenario', options?: ScenarioOptions) {
     checkOptionalString('name', name);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['clock', 'scope']));
     const clock = options?.clock;
     if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);

@@ -6,7 +6,7 @@ import { nextId } from '../ids.js';
 import { OperationStatus } from '../reasons.js';
 import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 import { parseCancelArgument, type CancelArgument, type CancelationToken } from '../token.js';
-import { checkDuration, checkFunction, describeValue } from '../validate.js';
+import { checkDuration, checkDurationOrInfinity, checkFunction, describeValue } from '../validate.js';
 import { checkStartable } from './begin.js';
 import { kHoldProtocol, kListenProtocol, kOwnScope } from './brand.js';
 import { addCallback, type ContextCallback, type ErrorCallback, type ProgressCallback } from './callbacks.js';
@@ -93,14 +93,33 @@ export class CancelScope implements SourceTarget {
     return (this._id ??= nextId());
   }
 
-  /** The scope's name. */
+  /** The scope's name. Assignable before the scope starts (a non-empty string; TypeError otherwise). */
   get name(): string {
     return this._name;
   }
 
-  /** How long `run()` waits for a body that ignores a cancellation (`Infinity`: for ever). */
+  set name(value: string) {
+    if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${describeValue(value)}`);
+    if (value === '') throw new RangeError('name must not be empty');
+    if (this._phase !== PENDING) {
+      throw new TypeError(`name can only be set before the scope starts; '${this._name}' is ${this._status}`);
+    }
+    this._name = value;
+  }
+
+  /**
+   * How long `run()` waits for a body that ignores a cancellation (`Infinity`: for ever). Assignable
+   * until the scope ends (ms >= 0 or `Infinity`; RangeError otherwise); a grace period already counting
+   * keeps its length.
+   */
   get graceMs(): number {
     return this._graceMs;
+  }
+
+  set graceMs(value: number) {
+    const ms = checkDurationOrInfinity('graceMs', value);
+    if (this._phase === DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${this._name}' is ${this._status}`);
+    this._graceMs = ms;
   }
 
   /** The clock the scope's timers run on. */
