@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, getDefaultClock, isClock, setLongTimeout, unrefLongTimeout, type Clock, type TimerHandle } from '../core/clock.js';
 import { isCancelation } from '../core/errors.js';
 import { checkDuration, checkDurationOrInfinity, checkKnownKeys, describeValue } from '../core/validate.js';
 import { show } from './match.js';
@@ -82,7 +82,7 @@ export async function assertCancelationWithin(
     const finish = (result: Outcome): void => {
       if (done) return;
       done = true;
-      if (watchdog !== undefined) clock.clearTimeout(watchdog);
+      if (watchdog !== undefined) clearLongTimeout(clock, watchdog);
       watchdog = undefined;
       resolve(result);
     };
@@ -91,7 +91,8 @@ export async function assertCancelationWithin(
       (error: unknown) => finish({ kind: 'rejected', error, at: clock.now() }),
     );
     if (maxMs !== Infinity && !done) {
-      watchdog = clock.setTimeout(
+      watchdog = setLongTimeout(
+        clock,
         () => {
           watchdog = undefined;
           // A cancellation due at maxMs settles through promise jobs: let them run before judging.
@@ -100,7 +101,7 @@ export async function assertCancelationWithin(
         maxMs,
         undefined,
       );
-      clock.unref?.(watchdog);
+      unrefLongTimeout(clock, watchdog);
     }
   });
 

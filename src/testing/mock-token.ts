@@ -1,4 +1,4 @@
-import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, getDefaultClock, isClock, setLongTimeout, type Clock, type TimerHandle } from '../core/clock.js';
 import { CancelationToken, parseCancelArgument, type CancelArgument } from '../core/token.js';
 import type { CancelationReason } from '../core/reasons.js';
 import { checkDuration, checkKnownKeys, describeValue } from '../core/validate.js';
@@ -116,7 +116,8 @@ export class MockCancelationToken extends CancelationToken {
     checkDuration('delayMs', delayMs);
     parseCancelArgument(argument);
     const clock = this.#clock;
-    const handle: TimerHandle = clock.setTimeout(
+    const handle: TimerHandle = setLongTimeout(
+      clock,
       () => {
         this.#scheduled.delete(handle);
         this.cancelSync(argument);
@@ -126,7 +127,7 @@ export class MockCancelationToken extends CancelationToken {
     );
     this.#scheduled.add(handle);
     return () => {
-      if (this.#scheduled.delete(handle)) clock.clearTimeout(handle);
+      if (this.#scheduled.delete(handle)) clearLongTimeout(clock, handle);
     };
   }
 
@@ -137,7 +138,7 @@ export class MockCancelationToken extends CancelationToken {
 
   /** Clears every pending {@link MockCancelationToken.scheduleCancel}. */
   dispose(): void {
-    for (const handle of this.#scheduled) this.#clock.clearTimeout(handle);
+    for (const handle of this.#scheduled) clearLongTimeout(this.#clock, handle);
     this.#scheduled.clear();
   }
 

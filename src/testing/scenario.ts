@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
+import { getDefaultClock, isClock, setLongTimeout, type Clock } from '../core/clock.js';
 import type { OperationContext } from '../core/context.js';
 import { isCancelationReason, OperationStatus, reasonList, type CancelationReason } from '../core/reasons.js';
 import { Cancelable } from '../cancelable.js';
@@ -241,7 +241,7 @@ async function wait(clock: Clock, ms: number): Promise<void> {
     await clock.advance(ms);
     return;
   }
-  await new Promise<void>((resolve) => clock.setTimeout(resolve, ms, undefined));
+  await new Promise<void>((resolve) => setLongTimeout(clock, resolve, ms, undefined));
 }
 
 /** Awaits the run; with a ManualClock, moves time timer by timer while the operation waits on it. */
