@@ -29,6 +29,7 @@ import {
 import { registerEnd } from './registration.js';
 import { monotonicOf } from './snapshot.js';
 import { releaseSources } from './sources.js';
+import { waitersEnded } from './waiters.js';
 
 type Body = (scope: CancelScope) => unknown;
 
@@ -136,7 +137,7 @@ export class RunRecord {
     scope._phase = DONE;
     this.disarmGrace();
     releaseSources(scope);
-    scope._waiters = undefined;
+    waitersEnded(scope);
     const x = scope._x;
     if (x !== undefined) {
       x.tokenOff?.();
