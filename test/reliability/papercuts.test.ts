@@ -2,7 +2,8 @@
  * Issue 16 #15: bad input named at the call — an out-of-range deadline, assignments to `graceMs` and
  * `name` — and a context that serialises whatever the metadata holds (BigInt included).
  */
-import { describe, expect, it } from 'vitest';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, it, vi } from 'vitest';
 import { Cancelable, DeadlineSource } from '../../src/index.js';
 
 describe('deadlines outside the range of Date (issue 16 #15)', () => {
@@ -80,5 +81,53 @@ describe('scope.context with BigInt metadata (issue 16 #15)', () => {
     expect(parsed.progress).toMatchObject({ message: 'half', metadata: { done: '5' } });
     // The user's own object is left as it was.
     expect(scope.metadata.total).toBe(10n);
+  });
+});
+
+describe('durations are monotonic (issue 16 #5)', () => {
+  it('a wall clock stepped back 1 h during a run gives no negative durationMs; start/end stay wall-clock times', async () => {
+    const realNow = Date.now.bind(Date);
+    let offset = 0;
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    const ends: number[] = [];
+    const onEnd = (message: unknown): void => {
+      ends.push((message as { durationMs: number }).durationMs);
+    };
+    subscribe('cancelable:end', onEnd);
+    try {
+      const scope = new Cancelable({ name: 'stepped' });
+      let during = Number.NaN;
+      await scope.run(async (s) => {
+        await s.sleep(20);
+        offset = -3_600_000; // NTP (or an operator) steps the wall clock back one hour
+        await s.sleep(20);
+        during = s.context.durationMs!;
+      });
+      const context = scope.context;
+      expect(during).toBeGreaterThanOrEqual(30);
+      expect(context.durationMs).toBeGreaterThanOrEqual(35);
+      expect(context.durationMs).toBeLessThan(5_000);
+      expect(context.endTime! - context.startTime!).toBeCloseTo(context.durationMs!, 3);
+      expect(ends).toHaveLength(1);
+      expect(ends[0]).toBeGreaterThanOrEqual(35);
+      expect(ends[0]).toBeLessThan(5_000);
+    } finally {
+      unsubscribe('cancelable:end', onEnd);
+      spy.mockRestore();
+    }
+  });
+
+  it('a custom clock without monotonic() that steps back never gives a negative duration', async () => {
+    let now = 1_000_000;
+    const clock = {
+      now: () => now,
+      setTimeout: (callback: (arg: unknown) => void, ms: number, arg: unknown) => setTimeout(callback, ms, arg),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const scope = new Cancelable({ clock });
+    await scope.run(() => {
+      now -= 3_600_000;
+    });
+    expect(scope.context.durationMs).toBe(0);
   });
 });

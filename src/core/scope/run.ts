@@ -144,7 +144,7 @@ export class RunRecord {
       x.tokenOff = undefined;
     }
     registerEnd(scope);
-    const durationMs = scope._endMono - scope._startMono;
+    const durationMs = Math.max(0, scope._endMono - scope._startMono); // a clock without monotonic() may step back
     if (channels.end.hasSubscribers) {
       channels.end.publish({ scope, status: decision.status, durationMs, error: decision.ok ? undefined : decision.value });
     }
