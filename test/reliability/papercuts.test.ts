@@ -121,7 +121,7 @@ describe('durations are monotonic (issue 16 #5)', () => {
     let now = 1_000_000;
     const clock = {
       now: () => now,
-      setTimeout: (callback: (arg: unknown) => void, ms: number, arg: unknown) => setTimeout(callback, ms, arg),
+      setTimeout: <T,>(callback: (arg: T) => void, ms: number, arg: T): unknown => setTimeout(callback, ms, arg),
       clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
     };
     const scope = new Cancelable({ clock });

@@ -42,7 +42,7 @@ import { listen, race, sleep, waitForCancel, wrap, type Waiter } from './waiters
  * });
  * ```
  */
-export class CancelScope implements SourceTarget {
+export class CancelScope<P = unknown> implements SourceTarget {
   // Internal state, shared by the kernel's modules (one concept per file). Users read the members below.
   /** @internal */ _id: string | undefined = undefined;
   /** @internal */ _name = 'operation';
@@ -68,8 +68,12 @@ export class CancelScope implements SourceTarget {
   /** @internal */ _logger: Logger | undefined = undefined;
   /** @internal Rare fields. */ _x: ScopeExtras | undefined = undefined;
 
-  /** What the operation produced so far (streams keep `{ count, buffer, completed }` here). */
-  partialResult: unknown = null;
+  /**
+   * What the operation produced so far (streams keep `{ count, buffer, completed }` here), typed by the
+   * scope's type parameter (`new Cancelable<{ rows: number }>()`); `scope.context.partialResult` has
+   * the same type.
+   */
+  partialResult: P | null = null;
 
   constructor(options?: CancelableOptions) {
     applyOptions(this, options);
@@ -195,13 +199,13 @@ export class CancelScope implements SourceTarget {
   }
 
   /** A JSON-serialisable snapshot of the scope. */
-  get context(): OperationContext {
-    return contextOf(this);
+  get context(): OperationContext<P> {
+    return contextOf(this) as OperationContext<P>;
   }
 
   /** For `JSON.stringify`: the context. */
-  toJSON(): OperationContext {
-    return contextOf(this);
+  toJSON(): OperationContext<P> {
+    return contextOf(this) as OperationContext<P>;
   }
 
   // ---------------------------------------------------------------- configuration
