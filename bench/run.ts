@@ -80,9 +80,12 @@ const header = [
     `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.` +
     (quick ? ' **Quick run: too short for verdicts.**' : ''),
   '',
-  'Each figure runs in its own process (`node --expose-gc`) against the built package; time rows are',
-  'mitata medians (min and max beside them) per operation. AsyncLocalStorage is enabled before the',
-  'anchors are measured, as it is in any application that runs a scope. Ratios compare rows of the same run.',
+  'Each figure runs in its own process (`node --expose-gc`) against the built package. Speed ratios are',
+  'paired (bench/pairs.mjs): the anchor and the library call the same body, one compiled loop per variant,',
+  'variants interleaved, GC before each batch, each ratio taken within one repetition; the figure is the',
+  'median of those ratios (time rows: median, min and max per operation over the repetitions). The',
+  "library's AsyncLocalStorage is turned on before any anchor runs, as it is in any application that runs",
+  'a scope. See "How these are measured" at the end.',
   '',
 ];
 const body: string[] = [];

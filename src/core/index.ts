@@ -10,6 +10,7 @@ export type { ShieldOptions } from './scope/shield.js';
 export { holdScope, onCancellation, resolveScope } from './scope/links.js';
 export type { Hold, RunOutcome } from './scope/links.js';
 export { TimeoutSource } from './time/timeout-source.js';
+export { deadlineQueueStats, releaseIdleDeadlineTimers } from './time/deadline-queue.js';
 export { DeadlineSource } from './time/deadline-source.js';
 export { CancelationToken, parseCancelArgument } from './token.js';
 export type { CancelArgument, CancelCallback } from './token.js';

@@ -1,12 +1,13 @@
 /**
  * Chunked iteration: arrays of `chunkSize` items (the remainder last), optionally flushed early when
- * items stop coming. Built on {@link CancelableAsyncIterator}, which handles cancellation, closing,
- * progress and context; this layer only groups items.
+ * items stop coming. A pump over {@link CancelableAsyncIterator}'s raw pulls: the inner iterator keeps
+ * closing, progress and context; this layer groups items and gives the consumer one promise per chunk.
  */
 import type { TimerHandle } from '../core/clock.js';
 import type { CancelScope as Cancelable } from '../core/index.js';
 import { checkInteger, checkInterval, checkKnownKeys } from '../core/validate.js';
-import { clearLongTimeout, setLongTimeout } from '../core/index.js';
+import { clearLongTimeout, onCancellation, setLongTimeout } from '../core/index.js';
+import { isThenable } from '../core/promise.js';
 import { CancelableAsyncIterator } from './iterator.js';
 import { streamOptionKeys } from './options.js';
 import type { ChunkedStreamOptions, StreamPartialResult, StreamSource } from './types.js';
@@ -55,6 +56,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
   #queue: Deferred<T>[] | undefined;
   #lastItemAt = 0;
   #timer: TimerHandle;
+  #off: (() => void) | undefined;
 
   /** Use {@link chunkedCancelableStream}. */
   constructor(source: StreamSource<T>, scope: Cancelable, options: ChunkedStreamOptions<T>) {
@@ -117,6 +119,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
   return(): Promise<IteratorResult<T[], undefined>> {
     if (this.#state === OPEN || this.#state === FAILED) {
       this.#state = ENDED;
+      this.#unlisten();
       this.#clearTimer();
       this.#chunk = [];
       if (this.#waiting) this.#resolveWaiting(doneResult);
@@ -148,19 +151,34 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
     this.#reject = reject;
   };
 
-  /** Pulls items while a chunk is wanted. One loop at a time; each item costs one await. */
+  /**
+   * The pump: pulls items while a chunk is wanted, awaiting the source's own promise directly (no
+   * per-item wrapper: the consumer gets one promise per chunk). A cancellation rejects the chunk at once
+   * through this stream's listener; the inner iterator closes the source.
+   */
   async #drive(): Promise<void> {
     this.#driving = true;
+    if (this.#off === undefined) this.#off = onCancellation(this.scope, this.#onCancel);
+    const inner = this.#inner;
     try {
       for (;;) {
-        const result = await this.#inner.next();
+        const pulled = inner._pump();
+        if (pulled === undefined) {
+          // Cancelled before the pull (our listener has run, or runs now).
+          if (this.#state === OPEN && this.scope.isCancelled) this.#cancelled(this.scope.cancelError);
+          return;
+        }
+        const result = isThenable(pulled) ? await (pulled) : (pulled);
         if (this.#state !== OPEN) return;
-        if (result.done) {
+        const accepted = inner._pumped(result);
+        if (accepted !== true) {
+          if (accepted !== false) await accepted; // the source ended: closed, awaited (bounded)
+          if (this.#state !== OPEN) return;
           this.#innerDone = true;
           if (this.#waiting) this.#deliverRest();
           return;
         }
-        this.#chunk.push(result.value);
+        this.#chunk.push(result.value as T);
         if (this.#maxWait > 0) this.#lastItemAt = this.scope.clock.now();
         // Flushed early meanwhile: keep the item for the next chunk, pull nothing more.
         if (!this.#waiting) return;
@@ -172,9 +190,22 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
         }
       }
     } catch (error) {
+      inner._pumpFailed();
       this.#failed(error);
     } finally {
       this.#driving = false;
+    }
+  }
+
+  readonly #onCancel = (error: unknown): void => {
+    if (this.#state === OPEN) this.#cancelled(error);
+  };
+
+  #unlisten(): void {
+    const off = this.#off;
+    if (off !== undefined) {
+      this.#off = undefined;
+      off();
     }
   }
 
@@ -201,6 +232,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
       return;
     }
     this.#state = ENDED;
+    this.#unlisten();
     this.#clearTimer();
     this.#resolveWaiting(doneResult);
     this.#settleQueue();
@@ -213,6 +245,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
       this.#cancelled(error);
       return;
     }
+    this.#unlisten();
     this.#clearTimer();
     this.#chunk = [];
     this.#error = error;
@@ -245,6 +278,7 @@ export class ChunkedCancelableIterator<T> implements AsyncIterableIterator<T[], 
   #cancelled(error: unknown): void {
     this.#state = CANCELLED;
     this.#error = error;
+    this.#unlisten();
     this.#clearTimer();
     this.#chunk = [];
     if (this.#waiting) this.#rejectWaiting(error);

@@ -197,6 +197,55 @@ export class CancelableAsyncIterator<T> implements AsyncIterableIterator<T, unde
     return this.return().then(noop);
   }
 
+  // ---------------------------------------------------------------- the pump (package-internal)
+
+  /**
+   * For a pump that drives the source itself (`chunkedCancelableStream`): pulls once and hands back the
+   * source's own result or promise, with no per-item wrapper. `undefined` when the iterator is no longer
+   * open (cancelled, ended). The caller settles the pull with {@link CancelableAsyncIterator._pumped} or
+   * {@link CancelableAsyncIterator._pumpFailed}; a cancellation meanwhile closes the source as usual.
+   * @internal
+   */
+  _pump(): PromiseLike<IteratorResult<T>> | IteratorResult<T> | undefined {
+    if (this.#state !== OPEN) return undefined;
+    const scope = this.scope;
+    if (scope.isCancelled) {
+      this.#cancel(scope.cancelError);
+      return undefined;
+    }
+    if (this.#off === undefined) this.#off = onCancellation(scope, this.#onCancel);
+    const result = pullIn(scope, this.#it);
+    if (this.#state !== OPEN) return undefined;
+    this.#pending = true;
+    return result;
+  }
+
+  /**
+   * Accepts what a {@link CancelableAsyncIterator._pump} produced: counts the item and reports progress
+   * and returns `true`; at the source's end closes it (awaited, bounded) and returns a promise of
+   * `false`; returns `false` when the iterator closed meanwhile. Throws a TypeError for a non-object.
+   * @internal
+   */
+  _pumped(result: IteratorResult<T>): boolean | Promise<false> {
+    if (this.#state !== OPEN) return false;
+    this.#pending = false;
+    if (result === null || typeof result !== 'object') {
+      this.#fail();
+      throw notAnObject(result);
+    }
+    if (result.done) return new Promise<false>((resolve) => this.#ended(() => resolve(false)));
+    const count = ++this.#partial.count;
+    if (this.#tracker !== undefined) this.#tracker.item(count, result.value);
+    return true;
+  }
+
+  /** The pumped pull failed: the source is finished (see {@link CancelableAsyncIterator._pump}). @internal */
+  _pumpFailed(): void {
+    if (this.#state !== OPEN) return;
+    this.#pending = false;
+    this.#fail();
+  }
+
   // ---------------------------------------------------------------- settling a pull
 
   readonly #capture = (

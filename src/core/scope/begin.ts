@@ -4,7 +4,6 @@
  * source or a registry that refused to start), if any.
  */
 import { channels } from '../diagnostics.js';
-import { OperationStatus } from '../reasons.js';
 import { kHoldProtocol, isOwnScope } from './brand.js';
 import type { CancelScope } from './cancel-scope.js';
 import { currentScope } from './current.js';
@@ -19,7 +18,7 @@ import { cancelScope, parentError } from './tree.js';
 export function checkStartable(scope: CancelScope, method: string): void {
   if (scope._phase !== PENDING) {
     throw new TypeError(
-      `${method}(): scope '${scope._name}' (${scope.id}) was already started (status ${scope._status}); a scope runs once`,
+      `${method}(): scope '${scope._name}' (${scope.id}) was already started (status ${scope.status}); a scope runs once`,
     );
   }
 }
@@ -27,10 +26,10 @@ export function checkStartable(scope: CancelScope, method: string): void {
 /** Starts the scope. Returns a start error, if any. */
 export function begin(scope: CancelScope): { error: unknown } | undefined {
   scope._phase = STARTING;
-  scope._status = OperationStatus.Running;
+  // One clock read: the monotonic one (durations). The wall-clock start is derived from it when first
+  // asked for (snapshot.ts), so a run pays two clock reads in all, start and end.
   const clock = scope._clock;
-  scope._startTime = clock.now();
-  scope._startMono = clock.monotonic !== undefined ? clock.monotonic() : scope._startTime;
+  scope._startMono = clock.monotonic !== undefined ? clock.monotonic() : clock.now();
   linkParent(scope);
   const failed = activateSources(scope);
   if (failed !== undefined) return failed;
@@ -57,7 +56,7 @@ function linkParent(scope: CancelScope): void {
     linkForeignParent(scope, parent);
     return;
   }
-  if (parent._phase === DONE) {
+  if (parent._phase >= DONE) {
     const ended = parent._cancelError !== undefined ? undefined : 'Parent operation has already ended';
     if (!scope._shielded) cancelScope(scope, parentError(parent, scope, ended));
     return;

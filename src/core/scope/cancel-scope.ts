@@ -3,7 +3,7 @@ import type { OperationContext } from '../context.js';
 import { runTracing, type Logger } from '../diagnostics.js';
 import { createCancelationError, type CancelationError, type CancelationInit } from '../errors.js';
 import { nextId } from '../ids.js';
-import { OperationStatus } from '../reasons.js';
+import { type OperationStatus } from '../reasons.js';
 import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 import { parseCancelArgument, type CancelArgument, type CancelationToken } from '../token.js';
 import { checkDuration, checkDurationOrInfinity, checkFunction, describeValue } from '../validate.js';
@@ -15,7 +15,7 @@ import { dispose, enter } from './enter.js';
 import { extrasOf, type ScopeExtras } from './extras.js';
 import { hold, type Hold, type Ledger } from './ledger.js';
 import { applyOptions, checkSource, DEFAULT_GRACE_MS, type CancelableOptions } from './options.js';
-import { DONE, PENDING } from './phases.js';
+import { DONE, PENDING, statusOf } from './phases.js';
 import { reportProgress } from './progress.js';
 import { startRun, type RunRecord } from './run.js';
 import { shield, type ShieldOptions } from './shield.js';
@@ -46,8 +46,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
   // Internal state, shared by the kernel's modules (one concept per file). Users read the members below.
   /** @internal */ _id: string | undefined = undefined;
   /** @internal */ _name = 'operation';
-  /** @internal See phases.ts. */ _phase = PENDING;
-  /** @internal */ _status: OperationStatus = OperationStatus.Pending;
+  /** @internal See phases.ts (the final status is part of it). */ _phase = PENDING;
   /** @internal Before start the option (undefined: implicit, null: detached); then the parent or null. */
   _parent: CancelScope | null | undefined = undefined;
   /** @internal A shield's scope: its parent's cancellation does not cross the edge. */ _shielded = false;
@@ -56,24 +55,14 @@ export class CancelScope<P = unknown> implements SourceTarget {
   /** @internal Set once; the same object as `signal.reason` and the rejection. */
   _cancelError: CancelationError | undefined = undefined;
   /** @internal Library awaits; dropped when cancelled or ended. */ _waiters: Set<Waiter> | undefined = undefined;
-  /** @internal */ _controller: AbortController | undefined = undefined;
-  /** @internal */ _signal: AbortSignal | undefined = undefined;
+  /** @internal The signal's controller, or the signal itself when created already aborted. */
+  _abort: AbortController | AbortSignal | undefined = undefined;
   /** @internal Children, shields and holds. */ _ledger: Ledger | undefined = undefined;
   /** @internal The running run, until it settles. */ _run: RunRecord | undefined = undefined;
-  /** @internal Wall clock at start (display). */ _startTime = 0;
   /** @internal Monotonic clock at start and end (durations). */ _startMono = 0;
   /** @internal */ _endMono = 0;
-  /** @internal */ _graceMs = DEFAULT_GRACE_MS;
   /** @internal */ _clock!: Clock;
-  /** @internal */ _logger: Logger | undefined = undefined;
-  /** @internal Rare fields. */ _x: ScopeExtras | undefined = undefined;
-
-  /**
-   * What the operation produced so far (streams keep `{ count, buffer, completed }` here), typed by the
-   * scope's type parameter (`new Cancelable<{ rows: number }>()`); `scope.context.partialResult` has
-   * the same type.
-   */
-  partialResult: P | null = null;
+  /** @internal Rare fields (metadata, callbacks, grace, logger, token...). */ _x: ScopeExtras | undefined = undefined;
 
   constructor(options?: CancelableOptions) {
     applyOptions(this, options);
@@ -106,7 +95,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
     if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${describeValue(value)}`);
     if (value === '') throw new RangeError('name must not be empty');
     if (this._phase !== PENDING) {
-      throw new TypeError(`name can only be set before the scope starts; '${this._name}' is ${this._status}`);
+      throw new TypeError(`name can only be set before the scope starts; '${this._name}' is ${this.status}`);
     }
     this._name = value;
   }
@@ -117,13 +106,13 @@ export class CancelScope<P = unknown> implements SourceTarget {
    * keeps its length.
    */
   get graceMs(): number {
-    return this._graceMs;
+    return this._x?.graceMs ?? DEFAULT_GRACE_MS;
   }
 
   set graceMs(value: number) {
     const ms = checkDurationOrInfinity('graceMs', value);
-    if (this._phase === DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${this._name}' is ${this._status}`);
-    this._graceMs = ms;
+    if (this._phase >= DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${this._name}' is ${this.status}`);
+    extrasOf(this).graceMs = ms;
   }
 
   /** The clock the scope's timers run on. */
@@ -133,12 +122,25 @@ export class CancelScope<P = unknown> implements SourceTarget {
 
   /** The scope's logger, if one was given. */
   get logger(): Logger | undefined {
-    return this._logger;
+    return this._x?.logger;
+  }
+
+  /**
+   * What the operation produced so far (streams keep `{ count, buffer, completed }` here), typed by the
+   * scope's type parameter (`new Cancelable<{ rows: number }>()`); `scope.context.partialResult` has
+   * the same type.
+   */
+  get partialResult(): P | null {
+    return (this._x?.partialResult ?? null) as P | null;
+  }
+
+  set partialResult(value: P | null) {
+    extrasOf(this).partialResult = value;
   }
 
   /** `pending`, `running`, then one of `completed`, `cancelled`, `failed`. */
   get status(): OperationStatus {
-    return this._status;
+    return statusOf(this._phase);
   }
 
   /** The parent scope, once started. */
@@ -148,7 +150,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
 
   /** Whether the scope is running (started and not yet ended). */
   get isRunning(): boolean {
-    return this._status === OperationStatus.Running;
+    return this._phase > PENDING && this._phase < DONE;
   }
 
   /** Whether a cancellation has been requested (from any source). */
@@ -214,9 +216,10 @@ export class CancelScope<P = unknown> implements SourceTarget {
   addSource(source: CancelationSource): this {
     checkSource('source', source);
     if (this._phase !== PENDING) {
-      throw new TypeError(`addSource() must be called before the scope starts; '${this._name}' is ${this._status}`);
+      throw new TypeError(`addSource() must be called before the scope starts; '${this._name}' is ${this.status}`);
     }
-    (this._sources ??= []).push(source);
+    if (this._sources === undefined) this._sources = [source];
+    else this._sources.push(source);
     return this;
   }
 
@@ -303,7 +306,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
    */
   cancel(argument?: CancelArgument): boolean {
     const { reason, message } = parseCancelArgument(argument);
-    if (this._cancelError !== undefined || this._phase === DONE) return false;
+    if (this._cancelError !== undefined || this._phase >= DONE) return false;
     return cancelScope(this, createCancelationError({ reason, message }, this));
   }
 
@@ -392,7 +395,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
 
   /** @internal A source fired. */
   [kFire](init: CancelationInit, source: CancelationSource): void {
-    if (this._cancelError !== undefined || this._phase === DONE) return;
+    if (this._cancelError !== undefined || this._phase >= DONE) return;
     cancelScope(this, createCancelationError(init, this), source);
   }
 

@@ -37,7 +37,7 @@ export async function dispose(scope: CancelScope): Promise<void> {
   const done = x?.blockDone;
   if (scope._phase !== ENTERED) {
     if (scope._phase === SETTLING) await new Promise<void>((resolve) => (extrasOf(scope).endWaiters ??= []).push(resolve));
-    else if (scope._phase === DONE && done !== undefined) await done;
+    else if (scope._phase >= DONE && done !== undefined) await done;
     return;
   }
   const run = scope._run;

@@ -3,6 +3,7 @@
  * without metadata, callbacks, registries, progress, a token or `enter()` never allocates it.
  */
 import type { ProgressReport } from '../context.js';
+import type { Logger } from '../diagnostics.js';
 import type { ScopeObserver } from '../registry-hooks.js';
 import type { CancelationToken } from '../token.js';
 import type { Callbacks } from './callbacks.js';
@@ -12,6 +13,13 @@ import type { EnteredFrame } from './current.js';
 /** @internal */
 export class ScopeExtras {
   metadata: Record<string, unknown> | undefined = undefined;
+  /** The grace period when not the default (`DEFAULT_GRACE_MS`). */
+  graceMs: number | undefined = undefined;
+  logger: Logger | undefined = undefined;
+  /** The scope's `partialResult`. */
+  partialResult: unknown = null;
+  /** The wall-clock start, derived from the monotonic start when first read. */
+  startTime: number | undefined = undefined;
   callbacks: Callbacks | undefined = undefined;
   /** The `register` option, until start. */
   register: boolean | ScopeObserver = false;

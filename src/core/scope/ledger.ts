@@ -80,7 +80,7 @@ export function removeChild(parent: CancelScope, child: CancelScope): void {
  * while the scope drains is asked to stop at once.
  */
 export function hold(scope: CancelScope, entry: Hold): (() => void) | undefined {
-  if (scope._phase === DONE) return undefined;
+  if (scope._phase >= DONE) return undefined;
   const ledger = ledgerOf(scope);
   (ledger.holds ??= new Set()).add(entry);
   if (ledger.outcome !== undefined) entry.stop?.(scope._cancelError, ledger.outcome);

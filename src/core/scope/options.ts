@@ -104,18 +104,19 @@ export function applyOptions(scope: CancelScope, options: CancelableOptions | un
   if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
     throw new TypeError(`options.logger must be an object with debug/info/warn/error methods, got ${describeValue(logger)}`);
   }
-  if (options.graceMs !== undefined) scope._graceMs = checkDurationOrInfinity('options.graceMs', options.graceMs);
+  const graceMs = options.graceMs === undefined ? undefined : checkDurationOrInfinity('options.graceMs', options.graceMs);
   if (name !== undefined) scope._name = name;
   scope._id = id;
   scope._parent = parent;
   if (sources.length > 0) scope._sources = sources;
-  if (metadata !== undefined || (register !== undefined && register !== false)) {
+  if (metadata !== undefined || (register !== undefined && register !== false) || graceMs !== undefined || logger !== undefined) {
     const x = extrasOf(scope);
     x.metadata = metadata;
     if (register !== undefined) x.register = register;
+    x.graceMs = graceMs;
+    x.logger = logger;
   }
   scope._clock = clock ?? getDefaultClock();
-  scope._logger = logger;
 }
 
 function checkSources(sources: unknown): CancelationSource[] {

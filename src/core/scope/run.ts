@@ -14,14 +14,13 @@ import { hasCallbacks, runCallbacks } from './callbacks.js';
 import type { CancelScope } from './cancel-scope.js';
 import { extrasOf, type ScopeExtras } from './extras.js';
 import { drain, removeChild, runQueued } from './ledger.js';
-import { decide, type Decision } from './outcome.js';
+import { decide } from './outcome.js';
 import {
   BODY,
-  DONE,
+  donePhase,
   ENTERED,
   OUTCOME_ABANDONED,
   OUTCOME_ERROR,
-  OUTCOME_NONE,
   OUTCOME_VALUE,
   SETTLING,
   STARTING,
@@ -38,10 +37,6 @@ export class RunRecord {
   readonly scope: CancelScope;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  outcome = OUTCOME_NONE;
-  value: unknown = undefined;
-  /** Whether the scope was cancelled when the body settled (SPEC §3: a failure stays a failure). */
-  cancelledWhenSettled = false;
   graceTimer: TimerHandle = undefined;
 
   constructor(scope: CancelScope, resolve: (value: unknown) => void, reject: (error: unknown) => void) {
@@ -80,8 +75,9 @@ export class RunRecord {
 
   armGrace(): void {
     const scope = this.scope;
-    if (this.graceTimer !== undefined || scope._graceMs === Infinity) return;
-    this.graceTimer = setLongTimeout(scope._clock, graceExpired, scope._graceMs, this);
+    const graceMs = scope.graceMs;
+    if (this.graceTimer !== undefined || graceMs === Infinity) return;
+    this.graceTimer = setLongTimeout(scope._clock, graceExpired, graceMs, this);
   }
 
   disarmGrace(): void {
@@ -102,9 +98,9 @@ export class RunRecord {
   abandon(): void {
     const scope = this.scope;
     if (channels.abandoned.hasSubscribers) {
-      channels.abandoned.publish({ scope, outcome: 'pending', value: undefined, graceMs: scope._graceMs });
+      channels.abandoned.publish({ scope, outcome: 'pending', value: undefined, graceMs: scope.graceMs });
     }
-    log(scope._logger, 'warn', `cancelable: '${scope._name}' ignored cancellation for ${scope._graceMs}ms; not waiting for it`, {
+    log(scope.logger, 'warn', `cancelable: '${scope._name}' ignored cancellation for ${scope.graceMs}ms; not waiting for it`, {
       operationId: scope.id,
     });
     this.record(OUTCOME_ABANDONED, undefined);
@@ -116,25 +112,31 @@ export class RunRecord {
   record(outcome: number, value: unknown): void {
     const scope = this.scope;
     scope._phase = SETTLING;
-    this.outcome = outcome;
-    this.cancelledWhenSettled = scope._cancelError !== undefined;
-    this.value = value;
     this.disarmGrace();
-    const decision = decide(outcome, value, scope._cancelError, this.cancelledWhenSettled);
-    this.value = undefined;
+    // The common case first, without a decision object: a value is always a completion (SPEC §3).
+    if (outcome === OUTCOME_VALUE) {
+      this.end(OperationStatus.Completed, true, value);
+      return;
+    }
+    const decision = decide(outcome, value, scope._cancelError, scope._cancelError !== undefined);
     if (decision.cancelError !== scope._cancelError) scope._cancelError = decision.cancelError;
     if (decision.cause !== undefined && decision.cancelError !== undefined) decision.cancelError.cause = decision.cause;
     if (decision.status === OperationStatus.Failed) extrasOf(scope).failure = decision.value;
-    if (scope._ledger === undefined) this.complete(decision);
-    else drain(scope, decision, () => this.complete(decision));
+    this.end(decision.status, decision.ok, decision.value);
+  }
+
+  /** Drains the ledger (when it holds anything), then completes. */
+  end(status: OperationStatus, ok: boolean, value: unknown): void {
+    const scope = this.scope;
+    if (scope._ledger === undefined || scope._ledger.size === 0) this.complete(status, ok, value);
+    else drain(scope, { status, ok, value }, () => this.complete(status, ok, value));
   }
 
   /** Releases everything the run took, tells the registries and channels, runs the end callbacks, settles. */
-  complete(decision: Decision): void {
+  complete(status: OperationStatus, ok: boolean, value: unknown): void {
     const scope = this.scope;
-    scope._status = decision.status;
     scope._endMono = monotonicOf(scope);
-    scope._phase = DONE;
+    scope._phase = donePhase(status);
     this.disarmGrace();
     releaseSources(scope);
     waitersEnded(scope);
@@ -145,22 +147,19 @@ export class RunRecord {
     }
     registerEnd(scope);
     const durationMs = Math.max(0, scope._endMono - scope._startMono); // a clock without monotonic() may step back
-    if (channels.end.hasSubscribers) {
-      channels.end.publish({ scope, status: decision.status, durationMs, error: decision.ok ? undefined : decision.value });
-    }
-    const logger = scope._logger ?? runtime.logger;
+    if (channels.end.hasSubscribers) channels.end.publish({ scope, status, durationMs, error: ok ? undefined : value });
+    const logger = scope._x?.logger ?? runtime.logger;
     if (logger !== undefined) {
-      log(logger, 'debug', `cancelable: '${scope._name}' ended ${decision.status} after ${durationMs}ms`, {
-        operationId: scope.id,
-        status: decision.status,
-      });
+      log(logger, 'debug', `cancelable: '${scope._name}' ended ${status} after ${durationMs}ms`, { operationId: scope.id, status });
     }
-    const kind = decision.status === 'completed' ? 'complete' : decision.status === 'cancelled' ? 'cancel' : 'error';
-    if (hasCallbacks(scope, kind)) {
-      void runCallbacks(scope, kind, decision.value).then(() => this.settle(decision.ok, decision.value));
-    } else {
-      this.settle(decision.ok, decision.value); // the common case: no closure
+    if (x?.callbacks !== undefined) {
+      const kind = status === 'completed' ? 'complete' : status === 'cancelled' ? 'cancel' : 'error';
+      if (hasCallbacks(scope, kind)) {
+        void runCallbacks(scope, kind, value).then(() => this.settle(ok, value));
+        return;
+      }
     }
+    this.settle(ok, value); // the common case: no closure
   }
 
   /**
@@ -192,9 +191,9 @@ export class RunRecord {
 /** An abandoned body settled after its scope stopped waiting for it: the outcome is dropped, and said so. */
 function reportAbandonedOutcome(scope: CancelScope, outcome: number, value: unknown): void {
   if (channels.abandoned.hasSubscribers) {
-    channels.abandoned.publish({ scope, outcome: outcome === OUTCOME_VALUE ? 'fulfilled' : 'rejected', value, graceMs: scope._graceMs });
+    channels.abandoned.publish({ scope, outcome: outcome === OUTCOME_VALUE ? 'fulfilled' : 'rejected', value, graceMs: scope.graceMs });
   }
-  log(scope._logger, 'debug', `cancelable: abandoned body of '${scope._name}' settled after the scope ended`, {
+  log(scope.logger, 'debug', `cancelable: abandoned body of '${scope._name}' settled after the scope ended`, {
     operationId: scope.id,
   });
 }

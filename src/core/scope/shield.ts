@@ -28,7 +28,7 @@ export function shield<S extends CancelScope, T>(
   checkKnownKeys('options', options, shieldOptionKeys);
   const phase = outer._phase;
   if (phase !== BODY && phase !== ENTERED && phase !== STARTING) {
-    throw new TypeError(`shield() needs a running scope; '${outer._name}' is ${outer._status}`);
+    throw new TypeError(`shield() needs a running scope; '${outer._name}' is ${outer.status}`);
   }
   const timeout = options?.timeout;
   const name = checkOptionalString('options.name', options?.name) ?? `${outer._name}:shield`;
@@ -37,10 +37,10 @@ export function shield<S extends CancelScope, T>(
     name,
     parent: outer,
     sources: timeout === undefined ? undefined : [new TimeoutSource(checkDuration('options.timeout', timeout))],
-    graceMs: outer._graceMs,
+    graceMs: outer.graceMs,
     clock: outer._clock,
     metadata: { shieldOf: outer.id },
-    ...(outer._logger !== undefined ? { logger: outer._logger } : {}),
+    ...(outer.logger !== undefined ? { logger: outer.logger } : {}),
   });
   inner._shielded = true;
   return runShield(outer, inner, body);

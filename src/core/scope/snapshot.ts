@@ -4,9 +4,9 @@
  */
 import type { OperationContext, ProgressReport } from '../context.js';
 import { jsonSafe } from '../json.js';
-import { OperationStatus } from '../reasons.js';
 import type { CancelScope } from './cancel-scope.js';
-import { DONE, PENDING } from './phases.js';
+import { DONE, DONE_FAILED, PENDING } from './phases.js';
+import { extrasOf } from './extras.js';
 
 /** A monotonic reading of the scope's clock (its `now()` when it has no monotonic clock). */
 export function monotonicOf(scope: CancelScope): number {
@@ -14,10 +14,21 @@ export function monotonicOf(scope: CancelScope): number {
   return clock.monotonic !== undefined ? clock.monotonic() : clock.now();
 }
 
+/**
+ * The wall-clock start (epoch ms), derived from the monotonic start on first read and kept: the wall
+ * clock now, minus the monotonic time elapsed since the start.
+ */
+export function startTimeOf(scope: CancelScope): number {
+  const clock = scope._clock;
+  if (clock.monotonic === undefined) return scope._startMono; // the wall clock itself
+  const x = extrasOf(scope);
+  return (x.startTime ??= clock.now() - (clock.monotonic() - scope._startMono));
+}
+
 /** The run's duration so far (or in all, once ended), in ms; `null` before start. */
 export function durationOf(scope: CancelScope): number | null {
   if (scope._phase === PENDING) return null;
-  const end = scope._phase === DONE ? scope._endMono : monotonicOf(scope);
+  const end = scope._phase >= DONE ? scope._endMono : monotonicOf(scope);
   return Math.max(0, end - scope._startMono);
 }
 
@@ -31,13 +42,13 @@ export function contextOf(scope: CancelScope): OperationContext {
     id: scope.id,
     name: scope._name,
     parentId: scope._parent === null || scope._parent === undefined || !started ? null : scope._parent.id,
-    status: scope._status,
-    startTime: started ? scope._startTime : null,
-    endTime: scope._phase === DONE ? scope._startTime + (duration as number) : null,
+    status: scope.status,
+    startTime: started ? startTimeOf(scope) : null,
+    endTime: scope._phase >= DONE ? startTimeOf(scope) + (duration as number) : null,
     durationMs: duration,
     cancelReason: cancel?.reason ?? null,
     cancelMessage: cancel?.message ?? null,
-    error: scope._status === OperationStatus.Failed ? failureMessage(x?.failure) : null,
+    error: scope._phase === DONE_FAILED ? failureMessage(x?.failure) : null,
     progress: progressOf(x?.progress),
     partialResult: jsonSafe(scope.partialResult),
     metadata: jsonSafe(scope.metadata) as Record<string, unknown>,

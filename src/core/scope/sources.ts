@@ -76,7 +76,7 @@ const ownTokenSource = new (class ScopeTokenSource extends CancelationSource {
  */
 export function linkToken(scope: CancelScope, token: CancelationToken): () => void {
   return token.onCancel(() => {
-    if (scope._cancelError !== undefined || scope._phase === DONE) return;
+    if (scope._cancelError !== undefined || scope._phase >= DONE) return;
     cancelScope(scope, createCancelationError({ reason: token.reason ?? 'manual', message: token.message }, scope), ownTokenSource);
   });
 }
@@ -86,7 +86,7 @@ export function tokenOf(scope: CancelScope): CancelationToken {
   const x = extrasOf(scope);
   if (x.token === undefined) {
     x.token = new CancelationToken();
-    if (scope._phase !== DONE) x.tokenOff = linkToken(scope, x.token);
+    if (scope._phase < DONE) x.tokenOff = linkToken(scope, x.token);
   }
   return x.token;
 }

@@ -20,7 +20,7 @@ import { DONE } from './phases.js';
  * `ParentCancelation`). Returns `false` when `root` was already cancelled or has ended.
  */
 export function cancelScope(root: CancelScope, error: CancelationError, source?: CancelationSource): boolean {
-  if (root._cancelError !== undefined || root._phase === DONE) return false;
+  if (root._cancelError !== undefined || root._phase >= DONE) return false;
   root._cancelError = error;
   const children = root._ledger?.children;
   if (children === undefined || children.size === 0) {
@@ -35,7 +35,7 @@ export function cancelScope(root: CancelScope, error: CancelationError, source?:
     if (set === undefined || set.size === 0) continue;
     const message = parentCancelledMessage(parent);
     for (const child of set) {
-      if (child._shielded || child._cancelError !== undefined || child._phase === DONE) continue;
+      if (child._shielded || child._cancelError !== undefined || child._phase >= DONE) continue;
       child._cancelError = parentError(parent, child, undefined, message);
       marked.push(child);
     }
@@ -51,15 +51,16 @@ export function cancelScope(root: CancelScope, error: CancelationError, source?:
 
 /** The scope's AbortSignal, created on first read; aborted with the cancellation error. */
 export function signalOf(scope: CancelScope): AbortSignal {
-  if (scope._signal === undefined) {
-    if (scope._cancelError !== undefined) scope._signal = AbortSignal.abort(scope._cancelError);
-    else {
-      scope._controller = new AbortController();
-      scope._signal = scope._controller.signal;
-    }
-    unlimitedListeners(scope._signal);
+  const abort = scope._abort;
+  if (abort !== undefined) return abort instanceof AbortController ? abort.signal : abort;
+  let signal: AbortSignal;
+  if (scope._cancelError !== undefined) scope._abort = signal = AbortSignal.abort(scope._cancelError);
+  else {
+    const controller = (scope._abort = new AbortController());
+    signal = controller.signal;
   }
-  return scope._signal;
+  unlimitedListeners(signal);
+  return signal;
 }
 
 /** Tells everything that waits on `scope` of its cancellation (already recorded). */
@@ -68,7 +69,7 @@ function deliver(scope: CancelScope, error: CancelationError, source: Cancelatio
   if (channels.cancel.hasSubscribers) {
     channels.cancel.publish({ scope, reason: error.reason, message: error.message, source, error });
   }
-  const logger = scope._logger ?? runtime.logger;
+  const logger = scope._x?.logger ?? runtime.logger;
   if (logger !== undefined) {
     log(logger, 'debug', `cancelable: '${scope._name}' cancel requested (${error.reason}): ${error.message}`, {
       operationId: scope.id,
@@ -85,7 +86,8 @@ function deliver(scope: CancelScope, error: CancelationError, source: Cancelatio
   if (holds !== undefined) {
     for (const hold of holds) hold.cancelled?.(error);
   }
-  scope._controller?.abort(error);
+  const abort = scope._abort;
+  if (abort instanceof AbortController) abort.abort(error);
 }
 
 /** The message of a child's error when its parent was cancelled (built once per parent when fanning out). */

@@ -29,7 +29,7 @@ interface RaceLink<T> {
 
 /** The waiter set of a running scope, created on first use; undefined once cancelled or ended. */
 function waitersOf(scope: CancelScope): Set<Waiter> | undefined {
-  if (scope._cancelError !== undefined || scope._phase === DONE) return undefined;
+  if (scope._cancelError !== undefined || scope._phase >= DONE) return undefined;
   return (scope._waiters ??= new Set());
 }
 

@@ -4,6 +4,8 @@ import { checkDuration, checkKnownKeys } from '../validate.js';
 import { arm, disarm, type TimerActivation } from './timer-activation.js';
 
 const sourceOptionKeys: ReadonlySet<string> = new Set(['name']);
+// Shared when no name is given: a timeout source is built on every withTimeout() call.
+const unnamed = Object.freeze({ reason: 'timeout' } as const);
 
 function timeoutInit(activation: TimerActivation): CancelationInit {
   const timeoutMs = (activation.source as TimeoutSource).timeoutMs;
@@ -27,7 +29,7 @@ export class TimeoutSource extends MultiSource {
   constructor(timeoutMs: number, options?: { name?: string }) {
     checkDuration('timeoutMs', timeoutMs);
     checkKnownKeys('options', options, sourceOptionKeys);
-    super({ reason: 'timeout', name: options?.name });
+    super(options?.name === undefined ? unnamed : { reason: 'timeout', name: options.name });
     this.timeoutMs = timeoutMs;
   }
 

@@ -4,6 +4,7 @@
  */
 import { clearLongTimeout, setLongTimeout, type TimerHandle } from '../clock.js';
 import type { CancelationInit } from '../errors.js';
+import { isOwnScope } from '../scope/brand.js';
 import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 
 /** @internal One armed timer. */
@@ -32,7 +33,9 @@ export function arm(
     target[kFire](init(activation), source);
     return undefined;
   }
-  activation.handle = setLongTimeout(target.clock, onTimer, delay, activation);
+  // A scope's timeout counts from the start its run already read (one clock read saved per run).
+  const start = isOwnScope(target) ? (target as unknown as { _startMono: number })._startMono : undefined;
+  activation.handle = setLongTimeout(target.clock, onTimer, delay, activation, start);
   return activation;
 }
 
