@@ -97,15 +97,17 @@ subscribe('child_process', (message) => {
 // getActiveResourcesInfo() lists only what keeps the event loop alive. Timers, servers and sockets
 // that were unref'd are tracked here instead, from the moment `unref()` is called on them (patched
 // prototypes; no async_hooks, so no cost per promise), and count while still pending or open.
-const unrefTimers = new Set<{ _destroyed?: boolean }>();
-const unrefServers = new Set<net.Server>();
-const unrefSockets = new Set<net.Socket>();
+// Weak references: a tracked timer must not keep what its callback holds (a scope) alive.
+type Timer = { _destroyed?: boolean };
+const unrefTimers = new Set<WeakRef<Timer>>();
+const unrefServers = new Set<WeakRef<net.Server>>();
+const unrefSockets = new Set<WeakRef<net.Socket>>();
 
-function track<T extends object>(set: Set<T>, item: T, alive: (item: T) => boolean): void {
-  set.add(item);
-  if (set.size % 1_024 === 0) for (const old of set) if (!alive(old)) set.delete(old); // keep the set small
+function track<T extends object>(set: Set<WeakRef<T>>, item: T, alive: (item: T) => boolean): void {
+  set.add(new WeakRef(item));
+  if (set.size % 1_024 === 0) countAlive(set, alive); // prune: keep the set small
 }
-const timerAlive = (timer: { _destroyed?: boolean }): boolean => timer._destroyed !== true;
+const timerAlive = (timer: Timer): boolean => timer._destroyed !== true;
 const serverAlive = (server: net.Server): boolean => server.listening;
 const socketAlive = (socket: net.Socket): boolean => !socket.destroyed;
 
@@ -114,7 +116,7 @@ const socketAlive = (socket: net.Socket): boolean => !socket.destroyed;
   const timeoutProto = Object.getPrototypeOf(probe) as { unref(): unknown };
   clearTimeout(probe);
   const unrefTimer = timeoutProto.unref;
-  timeoutProto.unref = function (this: { _destroyed?: boolean }) {
+  timeoutProto.unref = function (this: Timer) {
     track(unrefTimers, this, timerAlive);
     return unrefTimer.call(this);
   };
@@ -130,11 +132,13 @@ const socketAlive = (socket: net.Socket): boolean => !socket.destroyed;
   };
 }
 
-function countAlive<T>(set: Set<T>, alive: (item: T) => boolean): number {
+/** How many tracked items are still pending or open; drops the others. */
+function countAlive<T extends object>(set: Set<WeakRef<T>>, alive: (item: T) => boolean): number {
   let n = 0;
-  for (const item of set) {
-    if (alive(item)) n++;
-    else set.delete(item);
+  for (const ref of set) {
+    const item = ref.deref();
+    if (item !== undefined && alive(item)) n++;
+    else set.delete(ref);
   }
   return n;
 }
