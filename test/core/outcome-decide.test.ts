@@ -4,11 +4,11 @@
  * becomes the cause, and when a failure stays a failure.
  */
 import { describe, expect, it } from 'vitest';
-import { createCancelationError, ManualCancelation, ParentCancelation } from '../../src/core/errors.js';
+import { createCancelationError, type ManualCancelation, type ParentCancelation } from '../../src/core/errors.js';
 import { decide } from '../../src/core/scope/outcome.js';
 import { OUTCOME_ABANDONED, OUTCOME_ERROR, OUTCOME_VALUE } from '../../src/core/scope/phases.js';
 
-const cancel = (): ManualCancelation => createCancelationError({ reason: 'manual', message: 'stop' }, 'op') as ManualCancelation;
+const cancel = (): ManualCancelation => createCancelationError({ reason: 'manual', message: 'stop' }, 'op');
 
 describe('decide (SPEC §3)', () => {
   it('a value wins, cancelled or not', () => {
