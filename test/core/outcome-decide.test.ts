@@ -20,6 +20,9 @@ describe('decide (SPEC §3)', () => {
   it('abandoned: cancelled with the scope error', () => {
     const error = cancel();
     expect(decide(OUTCOME_ABANDONED, undefined, error, true)).toEqual({ status: 'cancelled', ok: false, value: error, cancelError: error, cause: undefined });
+    // Abandoned is cancelled whatever the other inputs say (a mutant that dropped this row survived:
+    // the next row gives the same answer whenever the scope was cancelled when it stopped waiting).
+    expect(decide(OUTCOME_ABANDONED, undefined, error, false)).toMatchObject({ status: 'cancelled', value: error });
   });
 
   it('an error after the cancellation: cancelled, the error becomes the cause', () => {
