@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**', 'bench/results/**', '**/*.tmp/**'],
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**', 'bench/results/**', '**/*.tmp/**', '.stryker-tmp/**', 'reports/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

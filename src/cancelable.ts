@@ -42,7 +42,7 @@ export type CombineItem = CancelScope | CancelationSource | CancelationToken | A
  * });
  * ```
  */
-export class Cancelable extends CancelScope {
+export class Cancelable<P = unknown> extends CancelScope<P> {
   /**
    * The innermost running scope of the current async context, or `undefined`.
    * @example

@@ -12,7 +12,7 @@ export interface ProgressReport {
  * A JSON-serialisable snapshot of a scope: what callbacks receive, what the registry lists and the
  * CLI shows. Absent values are `null` so that every key survives `JSON.stringify`.
  */
-export interface OperationContext {
+export interface OperationContext<P = unknown> {
   id: string;
   name: string;
   parentId: string | null;
@@ -30,6 +30,6 @@ export interface OperationContext {
   error: string | null;
   progress: ProgressReport | null;
   /** What the operation produced before it ended (streams keep `{ count, buffer, completed }`). */
-  partialResult: unknown;
+  partialResult: P | null;
   metadata: Record<string, unknown>;
 }

@@ -94,6 +94,9 @@ export function checkKnownKeys(name: string, value: unknown, known: ReadonlySet<
   }
 }
 
+/** The keys of an options object that only takes a `name` (sources). */
+export const nameOnlyKeys: ReadonlySet<string> = new Set(['name']);
+
 /** A finite epoch-milliseconds time or a valid `Date`, within the range of `Date` (±8.64e15 ms). */
 export function checkTime(name: string, value: unknown): number {
   const ms = value instanceof Date ? value.getTime() : value;

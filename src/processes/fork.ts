@@ -4,7 +4,7 @@ import {
   resolveScope,
   type CancelScope,
   checkDurationOrInfinity,
-  checkOptions,
+  checkKnownKeys,
   describeValue,
   reviveError,
   settleOnce,
@@ -32,6 +32,27 @@ export interface ForkOptions extends NodeForkOptions {
   /** Run the child as the leader of its own process group and stop the whole group (POSIX). */
   processGroup?: boolean;
 }
+
+// Node's `child_process.fork` options (passed through) and ours.
+const forkOptionKeys: ReadonlySet<string> = new Set([
+  'cwd',
+  'env',
+  'execPath',
+  'execArgv',
+  'silent',
+  'stdio',
+  'detached',
+  'uid',
+  'gid',
+  'windowsVerbatimArguments',
+  'serialization',
+  'signal',
+  'killSignal',
+  'timeout',
+  'scope',
+  'graceMs',
+  'processGroup',
+]);
 
 /**
  * A promise of the child's result, with the ChildProcess at `.child` (`undefined` only when the scope
@@ -71,7 +92,7 @@ export interface ForkExitError extends Error {
 export function fork<R = unknown>(module: string | URL, args?: readonly string[], options?: ForkOptions): ForkPromise<R> {
   const modulePath = checkModule(module);
   checkArgs(args);
-  checkOptions('options', options);
+  checkKnownKeys('options', options, forkOptionKeys);
   const graceMs =
     options?.graceMs === undefined ? DEFAULT_PROCESS_GRACE_MS : checkDurationOrInfinity('options.graceMs', options.graceMs);
   const killSignal = checkKillSignal('options.killSignal', options?.killSignal);

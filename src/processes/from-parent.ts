@@ -170,19 +170,34 @@ let watchdog: Worker | undefined;
 
 /**
  * Starts (once per process) a thread that polls the parent pid and kills this process `graceMs` after
- * the parent is gone, if it is still alive then. Unref'd: it never keeps the process alive.
+ * the parent is gone, if it is still alive then. A thread, so that it works while the event loop is
+ * blocked (a CPU loop); unref'd, so that it never keeps the process alive. The parent's pid is read
+ * here, not in the thread: the thread starts later, possibly after the parent died. Its delay is
+ * stepped, as `setLongTimeout` does, so a grace above 2³¹−1 ms is not clamped to 1 ms.
  */
 function startOrphanWatchdog(graceMs: number): void {
   if (watchdog !== undefined) return;
   const code = `
     const { workerData } = require('node:worker_threads');
-    const parent = process.ppid;
+    const MAX = 2147483647;
+    const later = (ms, fn) => (ms > MAX ? setTimeout(later, MAX, ms - MAX, fn) : setTimeout(fn, ms));
     const timer = setInterval(() => {
-      if (process.ppid === parent) return;
+      if (process.ppid === workerData.parent) return;
       clearInterval(timer);
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), workerData.graceMs);
-    }, 100);`;
-  watchdog = new Worker(code, { eval: true, workerData: { graceMs }, name: 'cancelable:orphan-watchdog' });
+      later(workerData.graceMs, () => process.kill(process.pid, 'SIGKILL'));
+    }, ${ORPHAN_POLL_MS});`;
+  watchdog = new Worker(code, {
+    eval: true,
+    workerData: { graceMs, parent: process.ppid },
+    name: 'cancelable:orphan-watchdog',
+    execArgv: [], // no loaders or --require hooks of the app: a bare thread starts fast
+    env: {},
+    stdout: true, // unused: no output of the thread reaches the app's stdout/stderr
+    stderr: true,
+  });
   watchdog.unref();
   watchdog.on('error', ignore);
 }
+
+/** How often the watchdog thread checks the parent pid. */
+const ORPHAN_POLL_MS = 100;

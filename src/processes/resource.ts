@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
 import { parse } from 'node:path';
-import { checkFunction, checkOptions, checkOptionalString, describeValue } from '../core/index.js';
+import { checkFunction, checkKnownKeys, checkOptionalString, describeValue } from '../core/index.js';
 import { checkPollInterval, PollingSource, type ProbeResult } from '../sources/poll.js';
 
 /** Cumulative CPU times of all cores, in milliseconds (as summed from `os.cpus()`). */
@@ -94,6 +94,9 @@ interface ResourceData {
   cpu: CpuTimes | undefined;
 }
 
+const resourceOptionKeys: ReadonlySet<string> = new Set(['memoryPercent', 'cpuPercent', 'diskPercent', 'path', 'intervalMs', 'name', 'samplers']);
+const samplerKeys: ReadonlySet<string> = new Set(['memoryPercent', 'cpuTimes', 'diskPercent']);
+
 /**
  * Cancels the scope when system resources cross a threshold: used memory, CPU usage, or how full
  * the filesystem holding `path` is; with a {@link ConditionCancelation} whose message names each
@@ -128,7 +131,7 @@ export class ResourceConditionSource extends PollingSource<ResourceData> {
     if (options === undefined) {
       throw new TypeError('options must be an object with at least one of memoryPercent, cpuPercent, diskPercent');
     }
-    checkOptions('options', options);
+    checkKnownKeys('options', options, resourceOptionKeys);
     const memoryPercent = checkPercent('options.memoryPercent', options.memoryPercent);
     const cpuPercent = checkPercent('options.cpuPercent', options.cpuPercent);
     const diskPercent = checkPercent('options.diskPercent', options.diskPercent);
@@ -140,7 +143,7 @@ export class ResourceConditionSource extends PollingSource<ResourceData> {
     const intervalMs = options.intervalMs === undefined ? 5_000 : checkPollInterval('options.intervalMs', options.intervalMs);
     const name = checkOptionalString('options.name', options.name) ?? 'resources';
     const given = options.samplers;
-    checkOptions('options.samplers', given);
+    checkKnownKeys('options.samplers', given, samplerKeys);
     const system = systemResourceSamplers;
     const samplers: ResourceSamplers = {
       memoryPercent: pick('memoryPercent', given?.memoryPercent, system.memoryPercent),

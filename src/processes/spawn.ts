@@ -4,7 +4,7 @@ import {
   resolveScope,
   type CancelScope,
   checkDurationOrInfinity,
-  checkOptions,
+  checkKnownKeys,
   describeValue,
   noop,
   settleOnce,
@@ -45,6 +45,33 @@ export interface SpawnOptions extends NodeSpawnOptions {
   /** Encoding of the collected output. Default `'utf8'`. */
   encoding?: BufferEncoding;
 }
+
+/** Node's `child_process.spawn` options, which {@link spawn} passes through. */
+const nodeSpawnOptionKeys: readonly string[] = [
+  'cwd',
+  'env',
+  'argv0',
+  'stdio',
+  'detached',
+  'uid',
+  'gid',
+  'shell',
+  'windowsVerbatimArguments',
+  'windowsHide',
+  'signal',
+  'timeout',
+  'killSignal',
+  'serialization',
+];
+const spawnOptionKeys: ReadonlySet<string> = new Set([
+  ...nodeSpawnOptionKeys,
+  'scope',
+  'graceMs',
+  'processGroup',
+  'collect',
+  'maxBuffer',
+  'encoding',
+]);
 
 /** How a spawned process ended. */
 export interface SpawnResult {
@@ -88,7 +115,7 @@ export function spawn(command: string, args?: readonly string[], options?: Spawn
     throw new TypeError(`command must be a non-empty string, got ${describeValue(command)}`);
   }
   checkArgs(args);
-  checkOptions('options', options);
+  checkKnownKeys('options', options, spawnOptionKeys);
   const graceMs =
     options?.graceMs === undefined ? DEFAULT_PROCESS_GRACE_MS : checkDurationOrInfinity('options.graceMs', options.graceMs);
   const killSignal = checkKillSignal('options.killSignal', options?.killSignal);

@@ -1,6 +1,6 @@
 import { isCancelationError, type CancelationInit } from '../core/errors.js';
 import { kFire, MultiSource, type SourceTarget } from '../core/source.js';
-import { describeValue } from '../core/validate.js';
+import { checkKnownKeys, describeValue, nameOnlyKeys as nameOnly } from '../core/validate.js';
 
 /** Translates a foreign AbortSignal's reason into our terms (see {@link AbortSignalSource}). */
 export function initFromAbortReason(reason: unknown): CancelationInit {
@@ -50,6 +50,7 @@ export class AbortSignalSource extends MultiSource {
 
   constructor(signal: AbortSignal, options?: { name?: string }) {
     if (!isAbortSignal(signal)) throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
+    checkKnownKeys('options', options, nameOnly);
     super({ reason: 'manual', name: options?.name ?? 'abort-signal' });
     this.abortSignal = signal;
   }

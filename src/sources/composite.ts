@@ -10,7 +10,7 @@ import {
   type SourceTarget,
 } from '../core/source.js';
 import { CancelationToken } from '../core/token.js';
-import { checkOptions, checkOptionalString, describeValue } from '../core/validate.js';
+import { checkKnownKeys, checkOptionalString, describeValue, nameOnlyKeys as nameOnly } from '../core/validate.js';
 import { AbortSignalSource, isAbortSignal } from './abort-signal.js';
 import { TokenSource } from './token.js';
 
@@ -85,7 +85,7 @@ export abstract class CompositeSource extends MultiSource {
       throw new TypeError(`sources must be an array of CancelationSource, got ${describeValue(items)}`);
     }
     if (items.length === 0) throw new RangeError(`sources must not be empty: ${kind} needs at least one source`);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, nameOnly);
     const name = checkOptionalString('options.name', options?.name);
     const sources: CancelationSource[] = [];
     const seen = new Map<unknown, number>();

@@ -1,5 +1,5 @@
 import type { CancelableOptions } from '../core/index.js';
-import { checkFunction, checkOptions, checkOptionalString } from '../core/validate.js';
+import { checkFunction, checkKnownKeys, checkOptions, checkOptionalString, nameOnlyKeys as nameOnly } from '../core/validate.js';
 import { checkPollInterval, PollingSource, type ProbeResult } from './poll.js';
 
 /** A sync or async predicate polled by a condition source; a truthy result means "cancel now". */
@@ -47,7 +47,7 @@ export class ConditionSource extends PollingSource<undefined> {
   constructor(predicate: ConditionPredicate, intervalMs = 100, options?: ConditionSourceOptions) {
     checkFunction('predicate', predicate);
     checkPollInterval('intervalMs', intervalMs);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, nameOnly);
     const name = checkOptionalString('options.name', options?.name) ?? (predicate.name || 'condition');
     super(intervalMs, { reason: 'condition', name });
     this.predicate = predicate;

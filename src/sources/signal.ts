@@ -2,7 +2,7 @@ import type { CancelableOptions } from '../core/index.js';
 import { log, reportSourceError } from '../core/diagnostics.js';
 import type { CancelationInit } from '../core/errors.js';
 import { kFire, MultiSource, type SourceTarget } from '../core/source.js';
-import { checkOptions, describeValue } from '../core/validate.js';
+import { checkKnownKeys, checkOptions, describeValue } from '../core/validate.js';
 import { subscribeSignal } from './signal-hub.js';
 import { signalNumbers, type SignalName } from './signal-names.js';
 
@@ -29,12 +29,36 @@ export type WithSignalOptions = CancelableOptions & Pick<SignalSourceOptions, 'e
 /** What `Cancelable.withSignal` takes: signal names, then optionally an options object. */
 export type WithSignalArgs = SignalName[] | [...SignalName[], WithSignalOptions];
 
+/**
+ * The signals that can cancel a scope: those whose meaning is "stop what you are doing". `SIGINT`
+ * (Ctrl+C), `SIGTERM` (kill, systemd, Docker, Kubernetes), `SIGHUP` (terminal closed; many daemons
+ * also use it to reload), `SIGQUIT` (Ctrl+\), `SIGBREAK` (Ctrl+Break on Windows), `SIGUSR2` (free for
+ * the application; `SIGUSR1` starts Node's inspector), `SIGXCPU` (the CPU-time soft limit was reached:
+ * the hard limit's SIGKILL follows) and `SIGPWR` (power failure: the host is shutting down). The
+ * others are refused: `SIGKILL`/`SIGSTOP` cannot be caught; `SIGSEGV`/`SIGBUS`/`SIGFPE`/`SIGILL`/
+ * `SIGABRT`/`SIGTRAP`/`SIGSYS` report a fault JavaScript cannot recover from; `SIGCHLD`, `SIGWINCH`,
+ * `SIGCONT`, `SIGURG`, `SIGIO` are notifications the OS sends in normal operation (a child exited, the
+ * window was resized...); `SIGTSTP`/`SIGTTIN`/`SIGTTOU` are job control; `SIGPIPE`, `SIGALRM`,
+ * `SIGVTALRM`, `SIGPROF` belong to the runtime and libraries; `SIGUSR1` is Node's inspector.
+ */
+export const CANCEL_SIGNALS: readonly NodeJS.Signals[] = Object.freeze([
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGBREAK',
+  'SIGUSR2',
+  'SIGXCPU',
+  'SIGPWR',
+] as NodeJS.Signals[]);
+const ACCEPTED: ReadonlySet<string> = new Set(CANCEL_SIGNALS);
+const signalSourceKeys: ReadonlySet<string> = new Set(['name', 'exitOnSecondSignal']);
 // A process cannot catch these at all.
 const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP']);
-// Node documents that JS listeners for these are unsafe when the signal is real (the process may hang).
-const UNSAFE: ReadonlySet<string> = new Set(['SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGILL']);
-// What Windows can deliver to a Node process (Ctrl+C, Ctrl+Break, console closed, console resized).
-const WINDOWS: ReadonlySet<string> = new Set(['SIGINT', 'SIGBREAK', 'SIGHUP', 'SIGWINCH']);
+// Faults: Node documents that JS listeners for these are unsafe when the signal is real (the process may hang).
+const UNSAFE: ReadonlySet<string> = new Set(['SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGILL', 'SIGABRT', 'SIGTRAP', 'SIGSYS']);
+// What Windows delivers to a Node process and means "stop" (Ctrl+C, Ctrl+Break, console closed).
+const WINDOWS: ReadonlySet<string> = new Set(['SIGINT', 'SIGBREAK', 'SIGHUP']);
 
 /** The signals listened to when none are given: `SIGINT` + `SIGTERM` (`SIGINT` + `SIGBREAK` on Windows). */
 export function defaultSignals(platform: string = process.platform): SignalName[] {
@@ -66,9 +90,38 @@ export function checkSignalName(
     throw new RangeError(`${param}: ${value} cannot be handled safely from JavaScript; listen to SIGINT or SIGTERM instead`);
   }
   if (platform === 'win32' && !WINDOWS.has(value)) {
-    throw new RangeError(`${param}: ${value} is never delivered on Windows; use SIGINT, SIGBREAK, SIGHUP or SIGWINCH`);
+    throw new RangeError(`${param}: ${value} is never delivered on Windows as a request to stop; use SIGINT, SIGBREAK or SIGHUP`);
+  }
+  if (!ACCEPTED.has(value)) {
+    const accepted = CANCEL_SIGNALS.filter((name) => Object.hasOwn(constants.signals, name)).join(', ');
+    throw new RangeError(
+      `${param}: ${value} does not ask a process to stop (${signalRole(value)}), so it cannot cancel a scope; use one of ${accepted}`,
+    );
   }
   return value as SignalName;
+}
+
+/** Why a signal outside {@link CANCEL_SIGNALS} is refused, for the error message. */
+function signalRole(name: string): string {
+  switch (name) {
+    case 'SIGUSR1':
+      return "Node's inspector uses it";
+    case 'SIGCHLD':
+    case 'SIGCLD':
+    case 'SIGWINCH':
+    case 'SIGCONT':
+    case 'SIGURG':
+    case 'SIGIO':
+    case 'SIGPOLL':
+    case 'SIGINFO':
+      return 'the OS sends it in normal operation';
+    case 'SIGTSTP':
+    case 'SIGTTIN':
+    case 'SIGTTOU':
+      return 'it is job control';
+    default:
+      return 'the runtime or libraries use it';
+  }
 }
 
 /** Splits `(...names, options?)` and checks the names. Duplicates are dropped. */
@@ -117,9 +170,9 @@ interface SignalActivation {
  * Ctrl+C ends the process as usual. With `exitOnSecondSignal`, a second signal during the shutdown
  * exits the process at once (code `128 + signal number`).
  *
- * Names are checked at construction: an unknown name, `SIGKILL`/`SIGSTOP` (cannot be caught),
- * `SIGSEGV`/`SIGBUS`/`SIGFPE`/`SIGILL` (unsafe to handle) and, on Windows, anything but `SIGINT`,
- * `SIGBREAK`, `SIGHUP` and `SIGWINCH` throw a RangeError.
+ * Names are checked at construction: only the signals that ask a process to stop are accepted (see
+ * {@link CANCEL_SIGNALS}; on Windows `SIGINT`, `SIGBREAK` and `SIGHUP`); any other name is a
+ * RangeError that lists them.
  *
  * @example
  * ```ts
@@ -138,6 +191,7 @@ export class SignalSource extends MultiSource {
 
   constructor(...args: SignalSourceArgs) {
     const { signals, options } = parseSignalArgs(args, process.platform);
+    checkKnownKeys('options', options, signalSourceKeys);
     const exit = checkExitOption(options?.exitOnSecondSignal);
     const name = options?.name;
     super({ reason: 'signal', name: name === undefined ? `signal(${signals.join(',')})` : (name as string) });

@@ -1,7 +1,7 @@
 import type { CancelationInit } from '../core/errors.js';
 import { kFire, MultiSource, type SourceTarget } from '../core/source.js';
 import { CancelationToken } from '../core/token.js';
-import { describeValue } from '../core/validate.js';
+import { checkKnownKeys, describeValue, nameOnlyKeys as nameOnly } from '../core/validate.js';
 
 /**
  * Cancels the scope when a {@link CancelationToken} is cancelled, with the token's reason and message.
@@ -15,6 +15,7 @@ export class TokenSource extends MultiSource {
     if (!(token instanceof CancelationToken)) {
       throw new TypeError(`token must be a CancelationToken, got ${describeValue(token)}`);
     }
+    checkKnownKeys('options', options, nameOnly);
     super({ reason: 'manual', name: options?.name ?? 'token' });
     this.token = token;
   }

@@ -5,11 +5,14 @@
  */
 import type { TimerHandle } from '../core/clock.js';
 import type { CancelScope as Cancelable } from '../core/index.js';
-import { checkInteger, checkInterval, checkOptions } from '../core/validate.js';
+import { checkInteger, checkInterval, checkKnownKeys } from '../core/validate.js';
 import { clearLongTimeout, onCancellation, setLongTimeout } from '../core/index.js';
 import { isThenable } from '../core/promise.js';
 import { CancelableAsyncIterator } from './iterator.js';
+import { streamOptionKeys } from './options.js';
 import type { ChunkedStreamOptions, StreamPartialResult, StreamSource } from './types.js';
+
+const chunkedOptionKeys: ReadonlySet<string> = new Set([...streamOptionKeys, 'chunkSize', 'maxWaitMs']);
 
 const OPEN = 0;
 const ENDED = 1;
@@ -57,14 +60,15 @@ export class ChunkedCancelableIterator<T> implements AsyncIterator<T[], undefine
 
   /** Use {@link chunkedCancelableStream}. */
   constructor(source: StreamSource<T>, scope: Cancelable, options: ChunkedStreamOptions<T>) {
-    checkOptions('options', options);
+    checkKnownKeys('options', options, chunkedOptionKeys);
     if (options === undefined) throw new TypeError('options.chunkSize must be an integer, got undefined');
     this.#size = checkInteger('options.chunkSize', options.chunkSize, 1);
     this.#maxWait =
       options.maxWaitMs === undefined
         ? 0
         : checkInterval('options.maxWaitMs', options.maxWaitMs);
-    this.#inner = new CancelableAsyncIterator(source, scope, options);
+    const { chunkSize: _size, maxWaitMs: _wait, ...streamOptions } = options;
+    this.#inner = new CancelableAsyncIterator(source, scope, streamOptions);
     this.scope = this.#inner.scope;
   }
 

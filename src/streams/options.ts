@@ -2,7 +2,7 @@
  * Argument checks of the stream functions: each throws at the call that got the bad value.
  */
 import type { CancelScope as Cancelable } from '../core/index.js';
-import { checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
+import { checkFunction, checkInteger, checkKnownKeys, describeValue } from '../core/validate.js';
 import type { CancelableStreamOptions } from './types.js';
 
 /** Stream options, checked and with their defaults. */
@@ -20,9 +20,12 @@ const defaults: ParsedStreamOptions<never> = {
   bufferPartial: false,
 };
 
-/** Checks the stream options (`options.*` in messages). */
+/** The keys of {@link CancelableStreamOptions}. */
+export const streamOptionKeys: ReadonlySet<string> = new Set(['bufferSize', 'reportInterval', 'onProgress', 'bufferPartial']);
+
+/** Checks the stream options (`options.*` in messages); an unknown key is a TypeError. */
 export function parseStreamOptions<T>(options: CancelableStreamOptions<T> | undefined): ParsedStreamOptions<T> {
-  checkOptions('options', options);
+  checkKnownKeys('options', options, streamOptionKeys);
   if (options === undefined) return defaults as ParsedStreamOptions<T>;
   const { bufferSize, reportInterval, onProgress, bufferPartial } = options;
   if (bufferPartial !== undefined && typeof bufferPartial !== 'boolean') {

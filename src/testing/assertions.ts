@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, getDefaultClock, isClock, setLongTimeout, unrefLongTimeout, type Clock, type TimerHandle } from '../core/clock.js';
 import { isCancelation } from '../core/errors.js';
-import { checkDuration, checkDurationOrInfinity, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkDurationOrInfinity, checkKnownKeys, describeValue } from '../core/validate.js';
 import { show } from './match.js';
 
 // Captured at load: the watchdog's last check must take a real turn even under fake timers.
@@ -63,7 +63,7 @@ export async function assertCancelationWithin(
   if (typeof fn !== 'function' && !isThenable) {
     throw new TypeError(`fn must be a function or a promise, got ${describeValue(fn)}`);
   }
-  checkOptions('options', options);
+  checkKnownKeys('options', options, new Set(['clock']));
   const clock = options?.clock ?? getDefaultClock();
   if (!isClock(clock)) {
     throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
@@ -82,7 +82,7 @@ export async function assertCancelationWithin(
     const finish = (result: Outcome): void => {
       if (done) return;
       done = true;
-      if (watchdog !== undefined) clock.clearTimeout(watchdog);
+      if (watchdog !== undefined) clearLongTimeout(clock, watchdog);
       watchdog = undefined;
       resolve(result);
     };
@@ -91,7 +91,8 @@ export async function assertCancelationWithin(
       (error: unknown) => finish({ kind: 'rejected', error, at: clock.now() }),
     );
     if (maxMs !== Infinity && !done) {
-      watchdog = clock.setTimeout(
+      watchdog = setLongTimeout(
+        clock,
         () => {
           watchdog = undefined;
           // A cancellation due at maxMs settles through promise jobs: let them run before judging.
@@ -100,7 +101,7 @@ export async function assertCancelationWithin(
         maxMs,
         undefined,
       );
-      clock.unref?.(watchdog);
+      unrefLongTimeout(clock, watchdog);
     }
   });
 

@@ -1,5 +1,5 @@
 import { getDefaultClock, isClock, setDefaultClock, type Clock, type TimerHandle } from '../core/clock.js';
-import { checkDuration, checkFunction, checkInteger, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkFunction, checkInteger, checkKnownKeys, describeValue } from '../core/validate.js';
 
 // Captured at load: flushing must take a real turn of the event loop even under fake timers.
 const realSetImmediate = globalThis.setImmediate;
@@ -73,7 +73,7 @@ export class ManualClock implements Clock {
   #firing = false;
 
   constructor(options?: ManualClockOptions) {
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['now', 'loopLimit']));
     const start = options?.now === undefined ? 0 : options.now;
     const ms = start instanceof Date ? start.getTime() : start;
     if (typeof ms !== 'number' || !Number.isFinite(ms)) {

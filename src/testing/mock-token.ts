@@ -1,7 +1,7 @@
-import { getDefaultClock, isClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, getDefaultClock, isClock, setLongTimeout, type Clock, type TimerHandle } from '../core/clock.js';
 import { CancelationToken, parseCancelArgument, type CancelArgument } from '../core/token.js';
 import type { CancelationReason } from '../core/reasons.js';
-import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkKnownKeys, describeValue } from '../core/validate.js';
 
 /** One recorded call of {@link MockCancelationToken.cancel} or `cancelSync`. */
 export interface CancelCall {
@@ -47,7 +47,7 @@ export class MockCancelationToken extends CancelationToken {
 
   constructor(options?: MockCancelationTokenOptions) {
     super();
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['clock']));
     const clock = options?.clock;
     if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
@@ -116,7 +116,8 @@ export class MockCancelationToken extends CancelationToken {
     checkDuration('delayMs', delayMs);
     parseCancelArgument(argument);
     const clock = this.#clock;
-    const handle: TimerHandle = clock.setTimeout(
+    const handle: TimerHandle = setLongTimeout(
+      clock,
       () => {
         this.#scheduled.delete(handle);
         this.cancelSync(argument);
@@ -126,7 +127,7 @@ export class MockCancelationToken extends CancelationToken {
     );
     this.#scheduled.add(handle);
     return () => {
-      if (this.#scheduled.delete(handle)) clock.clearTimeout(handle);
+      if (this.#scheduled.delete(handle)) clearLongTimeout(clock, handle);
     };
   }
 
@@ -137,7 +138,7 @@ export class MockCancelationToken extends CancelationToken {
 
   /** Clears every pending {@link MockCancelationToken.scheduleCancel}. */
   dispose(): void {
-    for (const handle of this.#scheduled) this.#clock.clearTimeout(handle);
+    for (const handle of this.#scheduled) clearLongTimeout(this.#clock, handle);
     this.#scheduled.clear();
   }
 

@@ -12,7 +12,7 @@ import {
 } from '../core/diagnostics.js';
 import type { OperationStatus } from '../core/reasons.js';
 import { CancelScope as Cancelable } from '../core/index.js';
-import { checkOptions, describeValue } from '../core/validate.js';
+import { checkKnownKeys, describeValue } from '../core/validate.js';
 import { matches, show } from './match.js';
 
 /** The kinds of event an {@link OperationRecorder} records: one per diagnostics channel. */
@@ -117,7 +117,7 @@ export class OperationRecorder {
     if (!(scope instanceof Cancelable)) {
       throw new TypeError(`scope must be a Cancelable, got ${describeValue(scope)}`);
     }
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['children']));
     this.#scopes.set(scope, options?.children === true || this.#scopes.get(scope) === true);
     this.#listen();
     return scope;
@@ -247,7 +247,7 @@ export class OperationRecorder {
     options?: { operation?: OperationRef; match?: EventMatcher },
   ): Promise<RecordedEvent> {
     checkType(type);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['operation', 'match']));
     const id = options?.operation === undefined ? undefined : idOf(options.operation);
     const match = options?.match;
     const existing = this.#events.find((event) => fits(event, id, type, match));

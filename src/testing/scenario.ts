@@ -1,11 +1,11 @@
 import { AssertionError } from 'node:assert';
-import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
+import { getDefaultClock, isClock, setLongTimeout, type Clock } from '../core/clock.js';
 import type { OperationContext } from '../core/context.js';
 import { isCancelationReason, OperationStatus, reasonList, type CancelationReason } from '../core/reasons.js';
 import { Cancelable } from '../cancelable.js';
 import type { CancelableOptions } from '../core/index.js';
 import { parseCancelArgument, type CancelArgument } from '../core/token.js';
-import { checkDuration, checkFunction, checkOptionalString, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkFunction, checkOptionalString, checkKnownKeys, checkOptions, describeValue } from '../core/validate.js';
 import { ManualClock, flushMicrotasks } from './clock.js';
 import { MockCancelationToken } from './mock-token.js';
 import { OperationRecorder } from './recorder.js';
@@ -101,7 +101,7 @@ export class CancelationScenario {
 
   constructor(name = 'scenario', options?: ScenarioOptions) {
     checkOptionalString('name', name);
-    checkOptions('options', options);
+    checkKnownKeys('options', options, new Set(['clock', 'scope']));
     const clock = options?.clock;
     if (clock !== undefined && !isClock(clock)) {
       throw new TypeError(`options.clock must be a Clock, got ${describeValue(clock)}`);
@@ -241,7 +241,7 @@ async function wait(clock: Clock, ms: number): Promise<void> {
     await clock.advance(ms);
     return;
   }
-  await new Promise<void>((resolve) => clock.setTimeout(resolve, ms, undefined));
+  await new Promise<void>((resolve) => setLongTimeout(clock, resolve, ms, undefined));
 }
 
 /** Awaits the run; with a ManualClock, moves time timer by timer while the operation waits on it. */

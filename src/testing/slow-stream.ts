@@ -1,6 +1,6 @@
 import { getDefaultClock, isClock, type Clock } from '../core/clock.js';
 import { Cancelable } from '../cancelable.js';
-import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
+import { checkDuration, checkKnownKeys, describeValue } from '../core/validate.js';
 import { TimedIterator, type TimedStep } from './timed-iterator.js';
 
 /** Options of {@link createSlowStream}. */
@@ -80,7 +80,7 @@ function checkSlowOptions(options: SlowStreamOptions | undefined): SlowStreamOpt
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`the third argument must be a Cancelable or an options object, got ${describeValue(options)}`);
   }
-  checkOptions('options', options);
+  checkKnownKeys('options', options, new Set(['scope', 'clock', 'signal', 'delayFirst']));
   if (options.scope !== undefined && !(options.scope instanceof Cancelable)) {
     throw new TypeError(`options.scope must be a Cancelable, got ${describeValue(options.scope)}`);
   }

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { clearLongTimeout, setLongTimeout, type Clock, type TimerHandle } from '../core/clock.js';
 import type { CancelationError } from '../core/errors.js';
 import { onCancellation, type CancelScope as Cancelable } from '../core/index.js';
 
@@ -142,7 +142,7 @@ export class TimedIterator<T> implements AsyncIterableIterator<T> {
         resolve,
         cleanup: () => {
           this.#wait = undefined;
-          clock.clearTimeout(wait.handle);
+          clearLongTimeout(clock, wait.handle);
           offScope?.();
           if (onAbort !== undefined) this.#signal?.removeEventListener('abort', onAbort);
         },
@@ -153,7 +153,8 @@ export class TimedIterator<T> implements AsyncIterableIterator<T> {
         reject(error);
       };
       this.#wait = wait;
-      wait.handle = clock.setTimeout(
+      wait.handle = setLongTimeout(
+        clock,
         () => {
           wait.handle = undefined;
           wait.cleanup();

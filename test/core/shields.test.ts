@@ -265,6 +265,54 @@ describe('shield()', () => {
     expect(await rejection(run.promise)).toBe(scope.cancelError);
   });
 
+  it("run() settles after the body's own code that follows the shield, not when the shield ends (issue 16 #6)", async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: 10 });
+    const steps: string[] = [];
+    const run = track(
+      scope.run(async (s) => {
+        s.cancel();
+        await s.shield((shielded) => shielded.sleep(100)).catch(() => steps.push('shield rejected'));
+        steps.push('after the shield');
+        await Promise.resolve(); // the body's own awaits, after the shield
+        await Promise.resolve();
+        steps.push('body done');
+        return 'value';
+      }),
+    );
+    await clock.tick(99);
+    expect(run.settled).toBe(false); // 99 ms in a shield: far past the grace, which does not count it
+    await clock.tick(1);
+    await flush();
+    expect(steps).toEqual(['shield rejected', 'after the shield', 'body done']);
+    expect(run.settled).toBe(true);
+    expect(await run.promise).toBe('value'); // the body's outcome, not an abandonment
+  });
+
+  it('after the last shield the body gets a whole new grace period, then is abandoned (issue 16 #6)', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: 10 });
+    let bodyDone = false;
+    const run = track(
+      scope.run(async (s) => {
+        s.cancel();
+        await s.shield((shielded) => shielded.sleep(50)).catch(() => undefined);
+        await s.shield((shielded) => shielded.sleep(50)).catch(() => undefined); // a second shield
+        await new Promise((resolve) => clock.setTimeout(resolve, 30, undefined)); // ignores cancellation
+        bodyDone = true;
+      }),
+    );
+    await clock.tick(100); // both shields: 100 ms that do not count
+    expect(run.settled).toBe(false);
+    await clock.tick(9);
+    expect(run.settled).toBe(false); // 9 ms of the new 10 ms grace
+    await clock.tick(1);
+    expect(run.settled).toBe(true);
+    expect(bodyDone).toBe(false);
+    expect(await rejection(run.promise)).toBe(scope.cancelError);
+    await clock.tick(30); // let the abandoned body finish
+  });
+
   it('works in a scope started with enter()', async () => {
     const clock = new ManualClock();
     const scope = new Cancelable({ clock });

@@ -3,8 +3,11 @@
  *
  * - `snapshotResources()` records what the process holds right now: counts of the watched
  *   `process.getActiveResourcesInfo()` types (ref'd timers, immediates, pipes, sockets, servers,
- *   child-process handles), process listener counts for signals and IPC/lifecycle events, and
- *   the live worker threads / child processes started since this module was loaded.
+ *   child-process handles), the unref'd timers, servers and sockets still pending or open (Node's
+ *   list leaves them out: a `close()` that left an unref'd server listening would pass unseen),
+ *   process listener counts for signals and IPC/lifecycle events, and the live worker threads /
+ *   child processes started since this module was loaded. The core's deadline queue keeps one idle
+ *   unref'd host timer per duration for reuse: it is released before each snapshot.
  * - `assertNoLeaks(baseline)` waits for things to settle (real `setImmediate` turns, then real
  *   short sleeps up to `settleMs`) and throws if anything is still above the baseline.
  * - `expectCollected(factory)` asserts the object returned by `factory` is garbage-collected
@@ -18,6 +21,8 @@ import { subscribe } from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
+import net from 'node:net';
+import { releaseIdleDeadlineTimers } from '../../src/core/index.js';
 
 // ---- real timers, captured before any test can install fakes -----------------------------
 const realSetImmediate: typeof setImmediate = globalThis.setImmediate;
@@ -88,6 +93,56 @@ subscribe('child_process', (message) => {
   });
 });
 
+// ---- unref'd handles ------------------------------------------------------------------------
+// getActiveResourcesInfo() lists only what keeps the event loop alive. Timers, servers and sockets
+// that were unref'd are tracked here instead, from the moment `unref()` is called on them (patched
+// prototypes; no async_hooks, so no cost per promise), and count while still pending or open.
+// Weak references: a tracked timer must not keep what its callback holds (a scope) alive.
+type Timer = { _destroyed?: boolean };
+const unrefTimers = new Set<WeakRef<Timer>>();
+const unrefServers = new Set<WeakRef<net.Server>>();
+const unrefSockets = new Set<WeakRef<net.Socket>>();
+
+function track<T extends object>(set: Set<WeakRef<T>>, item: T, alive: (item: T) => boolean): void {
+  set.add(new WeakRef(item));
+  if (set.size % 1_024 === 0) countAlive(set, alive); // prune: keep the set small
+}
+const timerAlive = (timer: Timer): boolean => timer._destroyed !== true;
+const serverAlive = (server: net.Server): boolean => server.listening;
+const socketAlive = (socket: net.Socket): boolean => !socket.destroyed;
+
+{
+  const probe = realSetTimeout(() => undefined, 0);
+  const timeoutProto = Object.getPrototypeOf(probe) as { unref(): unknown };
+  clearTimeout(probe);
+  const unrefTimer = timeoutProto.unref;
+  timeoutProto.unref = function (this: Timer) {
+    track(unrefTimers, this, timerAlive);
+    return unrefTimer.call(this);
+  };
+  const unrefServer = net.Server.prototype.unref;
+  net.Server.prototype.unref = function (this: net.Server) {
+    track(unrefServers, this, serverAlive);
+    return unrefServer.call(this);
+  };
+  const unrefSocket = net.Socket.prototype.unref;
+  net.Socket.prototype.unref = function (this: net.Socket) {
+    track(unrefSockets, this, socketAlive);
+    return unrefSocket.call(this);
+  };
+}
+
+/** How many tracked items are still pending or open; drops the others. */
+function countAlive<T extends object>(set: Set<WeakRef<T>>, alive: (item: T) => boolean): number {
+  let n = 0;
+  for (const ref of set) {
+    const item = ref.deref();
+    if (item !== undefined && alive(item)) n++;
+    else set.delete(ref);
+  }
+  return n;
+}
+
 // ---- snapshots ----------------------------------------------------------------------------
 export interface ResourceSnapshot {
   /** Counts per watched `process.getActiveResourcesInfo()` type (missing = 0). */
@@ -108,10 +163,17 @@ export interface Leak {
 }
 
 export function snapshotResources(): ResourceSnapshot {
+  releaseIdleDeadlineTimers();
   const resources: Record<string, number> = {};
   for (const type of process.getActiveResourcesInfo()) {
     if (WATCHED_RESOURCES.includes(type)) resources[type] = (resources[type] ?? 0) + 1;
   }
+  const unref: [string, number][] = [
+    ["unref'd Timeout", countAlive(unrefTimers, timerAlive)],
+    ["unref'd server", countAlive(unrefServers, serverAlive)],
+    ["unref'd socket", countAlive(unrefSockets, socketAlive)],
+  ];
+  for (const [name, n] of unref) if (n > 0) resources[name] = n;
   const listeners: Record<string, number> = {};
   for (const event of WATCHED_EVENTS) listeners[event] = process.listenerCount(event);
   return { resources, listeners, workers: liveWorkers.size, children: liveChildren.size };

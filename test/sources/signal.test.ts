@@ -10,7 +10,7 @@ import {
   defaultSignals,
 } from '../../src/index.js';
 import { runtime } from '../../src/core/runtime.js';
-import { checkSignalName } from '../../src/sources/signal.js';
+import { CANCEL_SIGNALS, checkSignalName } from '../../src/sources/signal.js';
 import { signalSubscriberCount } from '../../src/sources/signal-hub.js';
 import { deferred, ManualClock, rejection } from './clock.js';
 
@@ -43,15 +43,41 @@ describe('SignalSource: validation', () => {
 
   it('on Windows accepts only the signals Windows delivers', () => {
     // (Checked against this platform's os.constants.signals: Linux has no SIGBREAK.)
-    for (const ok of ['SIGINT', 'SIGBREAK', 'SIGHUP', 'SIGWINCH'].filter((s) => Object.hasOwn(constants.signals, s))) {
+    for (const ok of ['SIGINT', 'SIGBREAK', 'SIGHUP'].filter((s) => Object.hasOwn(constants.signals, s))) {
       expect(checkSignalName('signals[0]', ok, 'win32')).toBe(ok);
     }
     expect(() => checkSignalName('signals[0]', 'SIGTERM', 'win32')).toThrow(
-      /signals\[0\]: SIGTERM is never delivered on Windows; use SIGINT, SIGBREAK/,
+      /signals\[0\]: SIGTERM is never delivered on Windows as a request to stop; use SIGINT, SIGBREAK or SIGHUP/,
     );
+    expect(() => checkSignalName('signals[0]', 'SIGWINCH', 'win32')).toThrow(RangeError);
     expect(() => checkSignalName('signals[0]', 'SIGUSR2', 'win32')).toThrow(RangeError);
     expect(defaultSignals('win32')).toEqual(['SIGINT', 'SIGBREAK']);
     expect(defaultSignals('linux')).toEqual(['SIGINT', 'SIGTERM']);
+  });
+
+  it('accepts only the signals that ask a process to stop, and lists them when refusing one (issue 16 #15)', () => {
+    for (const ok of CANCEL_SIGNALS.filter((s) => Object.hasOwn(constants.signals, s))) {
+      expect(new SignalSource(ok).signals).toEqual([ok]);
+    }
+    const refused: [string, RegExp][] = [
+      ['SIGUSR1', /inspector/],
+      ['SIGCHLD', /the OS sends it in normal operation/],
+      ['SIGWINCH', /the OS sends it in normal operation/],
+      ['SIGCONT', /the OS sends it in normal operation/],
+      ['SIGURG', /the OS sends it in normal operation/],
+      ['SIGTSTP', /job control/],
+      ['SIGPIPE', /the runtime or libraries use it/],
+      ['SIGALRM', /the runtime or libraries use it/],
+      ['SIGABRT', /cannot be handled safely/],
+    ];
+    for (const [name, why] of refused) {
+      expect(() => Cancelable.withSignal(name as NodeJS.Signals), name).toThrow(RangeError);
+      expect(() => Cancelable.withSignal(name as NodeJS.Signals), name).toThrow(why);
+      expect(() => new SignalSource('SIGINT', name as NodeJS.Signals), name).toThrow(new RegExp(`signals\\[1\\]: ${name}`));
+    }
+    expect(() => Cancelable.withSignal('SIGUSR1')).toThrow(
+      /signals\[0\]: SIGUSR1 does not ask a process to stop \(Node's inspector uses it\), so it cannot cancel a scope; use one of SIGINT, SIGTERM, SIGHUP, SIGQUIT, .*SIGUSR2/,
+    );
   });
 
   it('defaults to SIGINT and SIGTERM, drops duplicates, and splits withSignal options', () => {

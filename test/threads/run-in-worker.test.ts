@@ -165,6 +165,7 @@ describe('runInWorker: cancellation', () => {
     expect(await rejection(run)).toBe(scope.cancelError);
     expect(rejectedAt - cancelledAt).toBeLessThan(300); // long before the 400 ms termination
     expect(Date.now() - cancelledAt).toBeGreaterThanOrEqual(390); // run() settled once the worker was gone
+    expect(Date.now() - cancelledAt).toBeLessThan(400 + 2_000); // generous, but termination 50x late fails
     expect(snapshotResources().workers).toBe(0);
   });
 
@@ -227,6 +228,7 @@ describe('runInWorker: cancellation', () => {
     expect(error).toBe(scope.cancelError);
     expect((error as Error).message).toBe('terminate it');
     expect(elapsed).toBeGreaterThanOrEqual(140); // not before graceMs
+    expect(elapsed).toBeLessThan(150 + 2_000); // nor 50x after it (generous bound)
     // It really stopped: the counter it bumps in its loop no longer moves.
     const count = Atomics.load(started, 1);
     await new Promise((resolve) => setTimeout(resolve, 50));

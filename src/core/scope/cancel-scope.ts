@@ -6,7 +6,7 @@ import { nextId } from '../ids.js';
 import { type OperationStatus } from '../reasons.js';
 import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 import { parseCancelArgument, type CancelArgument, type CancelationToken } from '../token.js';
-import { checkDuration, checkFunction, describeValue } from '../validate.js';
+import { checkDuration, checkDurationOrInfinity, checkFunction, describeValue } from '../validate.js';
 import { checkStartable } from './begin.js';
 import { kHoldProtocol, kListenProtocol, kOwnScope } from './brand.js';
 import { addCallback, type ContextCallback, type ErrorCallback, type ProgressCallback } from './callbacks.js';
@@ -42,7 +42,7 @@ import { listen, race, sleep, waitForCancel, wrap, type Waiter } from './waiters
  * });
  * ```
  */
-export class CancelScope implements SourceTarget {
+export class CancelScope<P = unknown> implements SourceTarget {
   // Internal state, shared by the kernel's modules (one concept per file). Users read the members below.
   /** @internal */ _id: string | undefined = undefined;
   /** @internal */ _name = 'operation';
@@ -86,14 +86,33 @@ export class CancelScope implements SourceTarget {
     return (this._id ??= nextId());
   }
 
-  /** The scope's name. */
+  /** The scope's name. Assignable before the scope starts (a non-empty string; TypeError otherwise). */
   get name(): string {
     return this._name;
   }
 
-  /** How long `run()` waits for a body that ignores a cancellation (`Infinity`: for ever). */
+  set name(value: string) {
+    if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${describeValue(value)}`);
+    if (value === '') throw new RangeError('name must not be empty');
+    if (this._phase !== PENDING) {
+      throw new TypeError(`name can only be set before the scope starts; '${this._name}' is ${this.status}`);
+    }
+    this._name = value;
+  }
+
+  /**
+   * How long `run()` waits for a body that ignores a cancellation (`Infinity`: for ever). Assignable
+   * until the scope ends (ms >= 0 or `Infinity`; RangeError otherwise); a grace period already counting
+   * keeps its length.
+   */
   get graceMs(): number {
     return this._x?.graceMs ?? DEFAULT_GRACE_MS;
+  }
+
+  set graceMs(value: number) {
+    const ms = checkDurationOrInfinity('graceMs', value);
+    if (this._phase >= DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${this._name}' is ${this.status}`);
+    extrasOf(this).graceMs = ms;
   }
 
   /** The clock the scope's timers run on. */
@@ -106,12 +125,16 @@ export class CancelScope implements SourceTarget {
     return this._x?.logger;
   }
 
-  /** What the operation produced so far (streams keep `{ count, buffer, completed }` here). */
-  get partialResult(): unknown {
-    return this._x?.partialResult ?? null;
+  /**
+   * What the operation produced so far (streams keep `{ count, buffer, completed }` here), typed by the
+   * scope's type parameter (`new Cancelable<{ rows: number }>()`); `scope.context.partialResult` has
+   * the same type.
+   */
+  get partialResult(): P | null {
+    return (this._x?.partialResult ?? null) as P | null;
   }
 
-  set partialResult(value: unknown) {
+  set partialResult(value: P | null) {
     extrasOf(this).partialResult = value;
   }
 
@@ -178,13 +201,13 @@ export class CancelScope implements SourceTarget {
   }
 
   /** A JSON-serialisable snapshot of the scope. */
-  get context(): OperationContext {
-    return contextOf(this);
+  get context(): OperationContext<P> {
+    return contextOf(this) as OperationContext<P>;
   }
 
   /** For `JSON.stringify`: the context. */
-  toJSON(): OperationContext {
-    return contextOf(this);
+  toJSON(): OperationContext<P> {
+    return contextOf(this) as OperationContext<P>;
   }
 
   // ---------------------------------------------------------------- configuration

@@ -13,6 +13,7 @@ import {
   checkDurationOrInfinity,
   checkKnownKeys,
   checkOptionalString,
+  checkTime,
   describeValue,
 } from '../validate.js';
 import { isOwnScope } from './brand.js';
@@ -86,7 +87,7 @@ export function applyOptions(scope: CancelScope, options: CancelableOptions | un
   }
   const sources = checkSources(options.sources);
   if (options.timeout !== undefined) sources.push(new TimeoutSource(checkDuration('options.timeout', options.timeout)));
-  if (options.deadline !== undefined) sources.push(new DeadlineSource(options.deadline));
+  if (options.deadline !== undefined) sources.push(new DeadlineSource(checkTime('options.deadline', options.deadline)));
   const metadata = options.metadata;
   if (metadata !== undefined && (metadata === null || typeof metadata !== 'object')) {
     throw new TypeError(`options.metadata must be an object, got ${describeValue(metadata)}`);

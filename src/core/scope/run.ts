@@ -28,6 +28,7 @@ import {
 import { registerEnd } from './registration.js';
 import { monotonicOf } from './snapshot.js';
 import { releaseSources } from './sources.js';
+import { waitersEnded } from './waiters.js';
 
 type Body = (scope: CancelScope) => unknown;
 
@@ -138,14 +139,14 @@ export class RunRecord {
     scope._phase = donePhase(status);
     this.disarmGrace();
     releaseSources(scope);
-    scope._waiters = undefined;
+    waitersEnded(scope);
     const x = scope._x;
     if (x !== undefined) {
       x.tokenOff?.();
       x.tokenOff = undefined;
     }
     registerEnd(scope);
-    const durationMs = scope._endMono - scope._startMono;
+    const durationMs = Math.max(0, scope._endMono - scope._startMono); // a clock without monotonic() may step back
     if (channels.end.hasSubscribers) channels.end.publish({ scope, status, durationMs, error: ok ? undefined : value });
     const logger = scope._x?.logger ?? runtime.logger;
     if (logger !== undefined) {

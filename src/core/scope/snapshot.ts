@@ -2,7 +2,7 @@
  * `scope.context`: a JSON-serialisable snapshot of a scope, for callbacks, the registry, the CLI and
  * logs. Durations come from the monotonic clock; start and end are wall-clock times for display.
  */
-import type { OperationContext } from '../context.js';
+import type { OperationContext, ProgressReport } from '../context.js';
 import { jsonSafe } from '../json.js';
 import type { CancelScope } from './cancel-scope.js';
 import { DONE, DONE_FAILED, PENDING } from './phases.js';
@@ -49,10 +49,17 @@ export function contextOf(scope: CancelScope): OperationContext {
     cancelReason: cancel?.reason ?? null,
     cancelMessage: cancel?.message ?? null,
     error: scope._phase === DONE_FAILED ? failureMessage(x?.failure) : null,
-    progress: x?.progress ?? null,
+    progress: progressOf(x?.progress),
     partialResult: jsonSafe(scope.partialResult),
     metadata: jsonSafe(scope.metadata) as Record<string, unknown>,
   };
+}
+
+/** The last progress report, with its metadata made JSON-safe (copied only when it must be). */
+function progressOf(progress: ProgressReport | undefined): ProgressReport | null {
+  if (progress === undefined) return null;
+  const metadata = progress.metadata === null ? null : (jsonSafe(progress.metadata) as Record<string, unknown>);
+  return metadata === progress.metadata ? progress : { ...progress, metadata };
 }
 
 /** The context's `error`: an error's message (from any realm), else the value as a string. Never throws. */

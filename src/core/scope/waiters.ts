@@ -15,6 +15,16 @@ import { DONE } from './phases.js';
 /** An entry of a scope's waiter set: told of the cancellation, once, synchronously. */
 export interface Waiter {
   cancelled(error: CancelationError): void;
+  /** The scope ended without a cancellation while this still waited (the set is being dropped). */
+  ended?(): void;
+}
+
+/**
+ * What the reactions on a raced promise hold: the wait, until it settles or its scope ends. A promise
+ * that never settles keeps its reactions for ever; through this link they keep nothing after that.
+ */
+interface RaceLink<T> {
+  wait: Wait<T> | undefined;
 }
 
 /** The waiter set of a running scope, created on first use; undefined once cancelled or ended. */
@@ -71,6 +81,8 @@ class Wait<T> implements Waiter {
   #set: Set<Waiter> | undefined;
   timer: TimerHandle;
   readonly scope: CancelScope | undefined;
+  /** Set by `race`: cut when the wait settles or its scope ends. */
+  link: RaceLink<T> | undefined = undefined;
 
   constructor(set: Set<Waiter>, scope: CancelScope | undefined) {
     this.promise = new Promise<T>(capture as (resolve: (value: T) => void, reject: (error: unknown) => void) => void);
@@ -86,7 +98,20 @@ class Wait<T> implements Waiter {
     if (this.#set === undefined) return;
     this.#set = undefined;
     this.#clearTimer();
+    this.#cutLink();
     this.#reject(error);
+  }
+
+  ended(): void {
+    // A race still pending when its scope ends stays pending, but its promise no longer holds it.
+    this.#cutLink();
+  }
+
+  #cutLink(): void {
+    const link = this.link;
+    if (link === undefined) return;
+    link.wait = undefined;
+    this.link = undefined;
   }
 
   fulfil(value: T): void {
@@ -105,6 +130,7 @@ class Wait<T> implements Waiter {
     this.#set = undefined;
     set.delete(this);
     this.#clearTimer();
+    this.#cutLink();
     return true;
   }
 
@@ -146,15 +172,37 @@ export function race<T>(scope: CancelScope, promise: PromiseLike<T> | T): Promis
   const set = waitersOf(scope);
   if (set === undefined) return Promise.resolve(promise); // ended without a cancellation: plain await
   const wait = new Wait<T>(set, undefined);
+  const link: RaceLink<T> = { wait };
+  wait.link = link;
+  // A promise that never settles keeps its reactions for ever: they hold the link (cut when the wait
+  // settles or the scope ends), never the wait. And they are subscribed outside the scope's async
+  // context: the promise `then` derives keeps the context it was created in (issue 16 #3).
+  const storage = runtime.storage;
+  if (storage.getStore() === undefined) subscribe(promise, link);
+  else storage.run(NO_CONTEXT, subscribe, promise, link);
+  return wait.promise;
+}
+
+// The store `race` subscribes in: no scope.
+const NO_CONTEXT = undefined as unknown as object;
+
+function subscribe<T>(promise: PromiseLike<T>, link: RaceLink<T>): void {
   try {
-    (promise).then(
-      (value) => wait.fulfil(value),
-      (failure: unknown) => wait.fail(failure),
+    promise.then(
+      (value) => link.wait?.fulfil(value),
+      (failure: unknown) => link.wait?.fail(failure),
     );
   } catch (failure) {
-    wait.fail(failure); // a foreign thenable whose then() throws
+    link.wait?.fail(failure); // a foreign thenable whose then() throws
   }
-  return wait.promise;
+}
+
+/** The scope ended without a cancellation: pending waits let go of what they wait on. */
+export function waitersEnded(scope: CancelScope): void {
+  const set = scope._waiters;
+  scope._waiters = undefined;
+  if (set === undefined || set.size === 0) return;
+  for (const waiter of set) waiter.ended?.();
 }
 
 /** `fn`, run in `scope`: checks cancellation before it runs and races its result. */

@@ -11,6 +11,7 @@
  * scope through their own `setTimeout`, as before.
  */
 import { monotonicNow } from '../platform.js';
+import { singleton } from '../runtime.js';
 
 /** One armed deadline. */
 export class Deadline {
@@ -129,13 +130,8 @@ function fire(list: DurationList): void {
   }
 }
 
-/**
- * Clears the host timers kept for durations that have no pending deadline (an idle duration keeps its
- * unref'd timer until it would have fired: re-arming the next deadline of that duration is then
- * cheaper). They never keep the process alive; a leak check that also counts unref'd timers calls this
- * first. Returns how many it cleared.
- */
-export function releaseIdleDeadlineTimers(): number {
+/** Clears this copy's idle host timers (see {@link releaseIdleDeadlineTimers}). */
+function releaseOwnIdleTimers(): number {
   let released = 0;
   for (const list of lists.values()) {
     if (list.head !== undefined || list.timer === undefined) continue;
@@ -144,6 +140,23 @@ export function releaseIdleDeadlineTimers(): number {
     lists.delete(list.ms);
     released++;
   }
+  return released;
+}
+
+// Every copy of the library loaded in the process (ESM and CommonJS builds) has its own queue: each
+// registers its release here, on the shared runtime, so one call releases them all.
+const releasers = singleton('deadline-queue-releasers', () => new Set<() => number>());
+releasers.add(releaseOwnIdleTimers);
+
+/**
+ * Clears the host timers kept for durations that have no pending deadline (an idle duration keeps its
+ * unref'd timer until it would have fired: re-arming the next deadline of that duration is then
+ * cheaper), in every copy of the library loaded in the process. They never keep the process alive; a
+ * leak check that also counts unref'd timers calls this first. Returns how many it cleared.
+ */
+export function releaseIdleDeadlineTimers(): number {
+  let released = 0;
+  for (const release of releasers) released += release();
   return released;
 }
 
