@@ -93,7 +93,7 @@ export function checkSignalName(
     throw new RangeError(`${param}: ${value} is never delivered on Windows as a request to stop; use SIGINT, SIGBREAK or SIGHUP`);
   }
   if (!ACCEPTED.has(value)) {
-    const accepted = CANCEL_SIGNALS.filter((name) => Object.hasOwn(constants.signals, name)).join(', ');
+    const accepted = CANCEL_SIGNALS.filter((name) => Object.hasOwn(signalNumbers(), name)).join(', ');
     throw new RangeError(
       `${param}: ${value} does not ask a process to stop (${signalRole(value)}), so it cannot cancel a scope; use one of ${accepted}`,
     );
