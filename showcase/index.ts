@@ -22,6 +22,7 @@ const STEPS = [
   '10-registry',
   '11-process',
   '12-llm',
+  '13-http',
   '14-across-machines',
   '15-dashboard',
 ] as const;
