@@ -52,7 +52,8 @@ const stopped = await call(port2, 'POST', `/jobs/${jobId}/stop`);
 console.log(`browser: Stop -> ${JSON.stringify(stopped)} (through api-2)`);
 
 let status = await call(port1, 'GET', `/jobs/${jobId}`);
-for (let i = 0; i < 100 && status.state !== 'failed'; i++) {
+// (The API reads the job and its state in two calls: wait until both say it failed.)
+for (let i = 0; i < 100 && (status.state !== 'failed' || status.failedReason == null); i++) {
   await sleep(50);
   status = await call(port1, 'GET', `/jobs/${jobId}`);
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cancelable } from '../../src/index.js';
-import { forceGC, isCollected } from '../harness/leaks.js';
+import { forceGC } from '../harness/leaks.js';
 
 // Promises that never settle, kept alive for the whole file (as a long-lived connection's would be).
 const neverShared = new Promise<never>(() => undefined);
@@ -65,12 +65,18 @@ async function bytesPerScope(body: Body, n: number): Promise<number> {
 
 describe('a finished scope is not retained by a wait that never settles (issue 16 #3)', () => {
   it.each(bodies)('%s: the scope is garbage-collected', async (_name, body) => {
-    const collected = await isCollected(async () => {
+    // Forty scopes, each watched by a WeakRef. A heap snapshot of the cancelled-race cases showed the
+    // scope of the last run held only from the machine stack ("(Stack roots)": a stale slot, not an
+    // object of ours; under vitest the last two), so at most two may survive, however many ran; a wait
+    // that kept its scope would keep all forty.
+    const refs: WeakRef<object>[] = [];
+    for (let i = 0; i < 40; i++) {
       const scope = new Cancelable({ name: 'finished' });
       await scope.run(body).catch(ignore);
-      return scope;
-    });
-    expect(collected).toBe(true);
+      refs.push(new WeakRef(scope));
+    }
+    await forceGC(5);
+    expect(refs.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(2);
   });
 });
 

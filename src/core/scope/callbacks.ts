@@ -40,10 +40,11 @@ const names: Record<keyof Callbacks, string> = {
 };
 
 /** Adds a callback of `kind`. */
-export function addCallback(scope: CancelScope, kind: keyof Callbacks, callback: unknown): void {
+export function addCallback<S extends CancelScope>(scope: S, kind: keyof Callbacks, callback: unknown): S {
   checkFunction('callback', callback);
   const callbacks = (extrasOf(scope).callbacks ??= {});
   ((callbacks[kind] ??= []) as unknown[]).push(callback);
+  return scope;
 }
 
 /** Whether the scope has callbacks of `kind`. */

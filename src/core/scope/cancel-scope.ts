@@ -6,7 +6,7 @@ import { nextId } from '../ids.js';
 import { type OperationStatus } from '../reasons.js';
 import { kFire, type CancelationSource, type SourceTarget } from '../source.js';
 import { parseCancelArgument, type CancelArgument, type CancelationToken } from '../token.js';
-import { checkDuration, checkDurationOrInfinity, checkFunction, describeValue } from '../validate.js';
+import { checkDuration, checkFunction, describeValue } from '../validate.js';
 import { checkStartable } from './begin.js';
 import { kHoldProtocol, kListenProtocol, kOwnScope } from './brand.js';
 import { addCallback, type ContextCallback, type ErrorCallback, type ProgressCallback } from './callbacks.js';
@@ -14,7 +14,7 @@ import { currentScope } from './current.js';
 import { dispose, enter } from './enter.js';
 import { extrasOf, type ScopeExtras } from './extras.js';
 import { hold, type Hold, type Ledger } from './ledger.js';
-import { applyOptions, checkSource, DEFAULT_GRACE_MS, type CancelableOptions } from './options.js';
+import { applyOptions, checkGraceChange, checkRename, checkSource, DEFAULT_GRACE_MS, type CancelableOptions } from './options.js';
 import { DONE, PENDING, statusOf } from './phases.js';
 import { reportProgress } from './progress.js';
 import { startRun, type RunRecord } from './run.js';
@@ -79,8 +79,6 @@ export class CancelScope<P = unknown> implements SourceTarget {
     return currentScope();
   }
 
-  // ---------------------------------------------------------------- identity and state
-
   /** The scope's id (a random UUID unless given). */
   get id(): string {
     return (this._id ??= nextId());
@@ -92,12 +90,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
   }
 
   set name(value: string) {
-    if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${describeValue(value)}`);
-    if (value === '') throw new RangeError('name must not be empty');
-    if (this._phase !== PENDING) {
-      throw new TypeError(`name can only be set before the scope starts; '${this._name}' is ${this.status}`);
-    }
-    this._name = value;
+    this._name = checkRename(this, value);
   }
 
   /**
@@ -110,9 +103,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
   }
 
   set graceMs(value: number) {
-    const ms = checkDurationOrInfinity('graceMs', value);
-    if (this._phase >= DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${this._name}' is ${this.status}`);
-    extrasOf(this).graceMs = ms;
+    extrasOf(this).graceMs = checkGraceChange(this, value);
   }
 
   /** The clock the scope's timers run on. */
@@ -210,8 +201,6 @@ export class CancelScope<P = unknown> implements SourceTarget {
     return contextOf(this) as OperationContext<P>;
   }
 
-  // ---------------------------------------------------------------- configuration
-
   /** Adds a source; only before the scope starts. Returns the scope. */
   addSource(source: CancelationSource): this {
     checkSource('source', source);
@@ -225,35 +214,28 @@ export class CancelScope<P = unknown> implements SourceTarget {
 
   /** Runs `callback(operationId, message, metadata)` on each progress report. Chainable. */
   onProgress(callback: ProgressCallback): this {
-    addCallback(this, 'progress', callback);
-    return this;
+    return addCallback(this, 'progress', callback);
   }
 
   /** Runs `callback(context)` when the scope starts, before the body (async callbacks are awaited). */
   onStart(callback: ContextCallback): this {
-    addCallback(this, 'start', callback);
-    return this;
+    return addCallback(this, 'start', callback);
   }
 
   /** Runs `callback(context)` when the scope completes, before `run()` settles. */
   onComplete(callback: ContextCallback): this {
-    addCallback(this, 'complete', callback);
-    return this;
+    return addCallback(this, 'complete', callback);
   }
 
   /** Runs `callback(context)` when the scope ends cancelled, before `run()` settles. */
   onCancel(callback: ContextCallback): this {
-    addCallback(this, 'cancel', callback);
-    return this;
+    return addCallback(this, 'cancel', callback);
   }
 
   /** Runs `callback(context, error)` when the scope fails, before `run()` settles. */
   onError(callback: ErrorCallback): this {
-    addCallback(this, 'error', callback);
-    return this;
+    return addCallback(this, 'error', callback);
   }
-
-  // ---------------------------------------------------------------- running
 
   /**
    * Runs `body(scope)` in the scope and settles with its outcome (SPEC §3): the body's value; the
@@ -291,8 +273,6 @@ export class CancelScope<P = unknown> implements SourceTarget {
     return dispose(this);
   }
 
-  // ---------------------------------------------------------------- cancellation
-
   /**
    * Requests cancellation: the signal aborts, every library await rejects, running children are
    * cancelled with `ParentCancelation`. Returns `true` if this call cancelled the scope. It returns at
@@ -325,8 +305,6 @@ export class CancelScope<P = unknown> implements SourceTarget {
   waitForCancel(): Promise<CancelationError> {
     return waitForCancel(this);
   }
-
-  // ---------------------------------------------------------------- awaits handed out
 
   /**
    * Waits `ms` milliseconds; rejects with the cancellation error as soon as the scope is cancelled.

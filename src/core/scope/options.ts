@@ -19,6 +19,7 @@ import {
 import { isOwnScope } from './brand.js';
 import type { CancelScope } from './cancel-scope.js';
 import { extrasOf } from './extras.js';
+import { DONE, PENDING } from './phases.js';
 
 /**
  * How long `run()` waits, after a cancellation, for a body that ignores it before rejecting anyway
@@ -154,4 +155,19 @@ function isObserver(value: unknown): value is ScopeObserver {
     typeof (value as ScopeObserver).scopeStarted === 'function' &&
     typeof (value as ScopeObserver).scopeEnded === 'function'
   );
+}
+
+/** The new name of a scope that has not started (`scope.name = value`). */
+export function checkRename(scope: CancelScope, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`name must be a string, got ${describeValue(value)}`);
+  if (value === '') throw new RangeError('name must not be empty');
+  if (scope._phase !== PENDING) throw new TypeError(`name can only be set before the scope starts; '${scope._name}' is ${scope.status}`);
+  return value;
+}
+
+/** The new grace period of a scope that has not ended (`scope.graceMs = value`). */
+export function checkGraceChange(scope: CancelScope, value: unknown): number {
+  const ms = checkDurationOrInfinity('graceMs', value);
+  if (scope._phase >= DONE) throw new TypeError(`graceMs cannot be set after the scope ended; '${scope._name}' is ${scope.status}`);
+  return ms;
 }
