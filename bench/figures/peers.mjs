@@ -38,7 +38,7 @@ const lifecycle = {
   },
 };
 // Fewer calls per batch than the lifecycle figure: some peers take milliseconds per call.
-const paired = await pairedRun(lifecycle, { n: quick ? 200 : 2_000, reps: quick ? 2 : 9 });
+const paired = await pairedRun(lifecycle, { n: quick ? 100 : 500, reps: quick ? 2 : 9 });
 const plainRef = 'cancelable: new Cancelable().run(body)';
 const timeoutRef = 'cancelable: Cancelable.withTimeout(60s).run(body)';
 for (const name of Object.keys(lifecycle)) {
@@ -129,9 +129,14 @@ async function fanOut(n) {
   return results;
 }
 
-for (const n of quick ? [1_000] : [10_000, 100_000]) {
+// `--fanout=10000,100000` and `--rounds=3` by default (Effect and Effection take seconds at 100,000).
+const fanOutArg = process.argv.find((arg) => arg.startsWith('--fanout='));
+const roundsArg = process.argv.find((arg) => arg.startsWith('--rounds='));
+const fanOutSizes = fanOutArg ? fanOutArg.slice(9).split(',').map(Number) : quick ? [1_000] : [10_000, 100_000];
+const fanOutRounds = roundsArg ? Number(roundsArg.slice(9)) : quick ? 1 : 3;
+for (const n of fanOutSizes) {
   const rounds = [];
-  for (let round = 0; round < (quick ? 1 : 3); round++) rounds.push(await fanOut(n));
+  for (let round = 0; round < fanOutRounds; round++) rounds.push(await fanOut(n));
   for (const peer of Object.keys(rounds[0])) {
     const values = rounds.map((r) => r[peer]).sort((a, b) => a - b);
     const ours = rounds.map((r) => r.cancelable).sort((a, b) => a - b);
