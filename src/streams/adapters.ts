@@ -7,6 +7,7 @@
  * a read is pending: whatwg/streams#1255); a Node `Readable` is destroyed; a sync iterable has its
  * promise values awaited, as `for await` does.
  */
+import { isThenable } from '../core/promise.js';
 import { describeValue } from '../core/validate.js';
 import type { Pullable } from './context.js';
 import type { StreamSource } from './types.js';
@@ -29,11 +30,6 @@ export interface OpenedSource<T> {
 
 function isObjectLike(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
-}
-
-/** Whether `value` has a callable `then`. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return isObjectLike(value) && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function isWebReadableStream(value: object): value is ReadableStream<unknown> {

@@ -6,7 +6,7 @@ import type { TimerHandle } from '../core/clock.js';
 import { reportSourceError } from '../core/diagnostics.js';
 import type { CancelScope as Cancelable } from '../core/index.js';
 import { clearLongTimeout, setLongTimeout } from '../core/index.js';
-import { isThenable } from './adapters.js';
+import { isThenable } from '../core/promise.js';
 import { runIn } from './context.js';
 
 /** How stream sources are named in diagnostics (`cancelable:source-error`, phase `return`). */

@@ -4,7 +4,8 @@
  * progress and context the same way with or without it.
  */
 import type { CancelScope as Cancelable } from '../core/index.js';
-import { cancelSource, isThenable, returnSource, type OpenedSource, type SourceAdapter } from './adapters.js';
+import { isThenable } from '../core/promise.js';
+import { cancelSource, returnSource, type OpenedSource, type SourceAdapter } from './adapters.js';
 import { pullIn } from './context.js';
 
 const NONE = 0;

@@ -3,7 +3,7 @@
  */
 import { reportCallbackError } from '../core/diagnostics.js';
 import type { CancelScope as Cancelable } from '../core/index.js';
-import { isThenable } from './adapters.js';
+import { isThenable } from '../core/promise.js';
 import type { StreamPartialResult } from './types.js';
 
 /** How many items `partialResult.buffer` keeps when `bufferPartial` is on. */

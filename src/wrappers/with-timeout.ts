@@ -1,16 +1,8 @@
 import { Cancelable } from '../cancelable.js';
 import type { CancelableOptions } from '../core/index.js';
+import { isThenable, noop } from '../core/promise.js';
 import { checkDuration, checkOptions, describeValue } from '../core/validate.js';
 
-function noop(): void {}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
 
 /**
  * Runs something under a timeout, now (unlike {@link cancelable}, which wraps a function for later):

@@ -13,6 +13,18 @@ interface Expectation extends RunOptions {
   lines: RegExp[];
 }
 
+// Examples 24-27 run the same scenario on Express, Fastify, Hono and Koa: one expectation for all four.
+const frameworkExample: Expectation = {
+  timeoutMs: 30_000, // servers and real clients
+  lines: [
+    /GET \/slow -> 503 Request timed out/,
+    /\[upstream\] called with grpc-timeout: \d+m/,
+    /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
+    /\[app\] GET \/report stopped: disconnect/,
+    /servers closed/,
+  ],
+};
+
 const expectations: Record<string, Expectation> = {
   '01-basic.ts': { lines: [/Progress: Step 3\/3/, /Result: 6/, /Final status: completed/] },
   '02-timeout.ts': {
@@ -88,46 +100,10 @@ const expectations: Record<string, Expectation> = {
       /live operations left: 0/,
     ],
   },
-  '24-express.ts': {
-    timeoutMs: 30_000, // servers and real clients
-    lines: [
-      /GET \/slow -> 503 Request timed out/,
-      /\[upstream\] called with grpc-timeout: \d+m/,
-      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
-      /\[app\] GET \/report stopped: disconnect/,
-      /servers closed/,
-    ],
-  },
-  '25-fastify.ts': {
-    timeoutMs: 30_000, // servers and real clients
-    lines: [
-      /GET \/slow -> 503 Request timed out/,
-      /\[upstream\] called with grpc-timeout: \d+m/,
-      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
-      /\[app\] GET \/report stopped: disconnect/,
-      /servers closed/,
-    ],
-  },
-  '26-hono.ts': {
-    timeoutMs: 30_000, // servers and real clients
-    lines: [
-      /GET \/slow -> 503 Request timed out/,
-      /\[upstream\] called with grpc-timeout: \d+m/,
-      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
-      /\[app\] GET \/report stopped: disconnect/,
-      /servers closed/,
-    ],
-  },
-  '27-koa.ts': {
-    timeoutMs: 30_000, // servers and real clients
-    lines: [
-      /GET \/slow -> 503 Request timed out/,
-      /\[upstream\] called with grpc-timeout: \d+m/,
-      /GET \/report with grpc-timeout: 300m -> 504 Deadline exceeded/,
-      /\[app\] GET \/report stopped: disconnect/,
-      /servers closed/,
-    ],
-  },
+  '24-express.ts': frameworkExample,
+  '25-fastify.ts': frameworkExample,
+  '26-hono.ts': frameworkExample,
+  '27-koa.ts': frameworkExample,
   'comparison/abort-signal.ts': { lines: [/AbortSignal:/, /cancelable:/] },
   'comparison/effection.ts': { lines: [/effection:/, /cancelable:/] },
   'comparison/p-timeout.ts': { lines: [/p-timeout:/, /cancelable:/] },
