@@ -4,6 +4,7 @@
 // and "app-like" (after one dynamic import(), which puts V8's promise hooks on their slow path), each
 // in its own process. Both Node timer modes for timeouts: with and without another timer of the same
 // duration pending.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cancelable } from 'cancelable-ts';
@@ -53,6 +54,18 @@ if (stateArg === undefined) {
       },
     );
   }
+  // The structural floor (see structuralFloor below), in the same processes: what any scope that keeps
+  // SPEC §2-§3 costs on this Node, and how far above it the library is.
+  for (const [state, result] of Object.entries(states)) {
+    const r = result.ratios;
+    rows.push(
+      { name: `[${state}] structural floor of a scope / bare async try/finally`, unit: 'x', median: r.floorRun },
+      { name: `[${state}] Cancelable.run() / structural floor`, unit: 'x', median: r.runOverFloor },
+      { name: `[${state}] AbortController + signal + listener / structural floor`, unit: 'x', median: r.floorAbortController },
+      { name: `[${state}] floor with a timeout entry / setTimeout + clearTimeout + try/finally (timer pending)`, unit: 'x', median: r.floorTimeout },
+      { name: `[${state}] withTimeout(60s).run() / floor with a timeout entry (timer pending)`, unit: 'x', median: r.timeoutOverFloor },
+    );
+  }
   report({ figure: 'Scope lifecycle (same process, paired)', rows, targets });
 } else {
   if (stateArg === '--state=app') await import('node:path'); // one dynamic import: the app-like state
@@ -67,6 +80,7 @@ if (stateArg === undefined) {
     },
     after: () => clearTimeout(sentinel),
   };
+  const floor = structuralFloor(body);
   const variants = {
     'bare async try/finally (anchor)': {
       fn: async () => {
@@ -78,6 +92,8 @@ if (stateArg === undefined) {
       },
     },
     'Cancelable.run(), never cancelled': { fn: () => new Cancelable().run(body) },
+    'structural floor of a scope (floor)': { fn: floor.run },
+    'structural floor + a shared-queue timeout entry (floor)': { fn: floor.runWithTimeout },
     'new AbortController() + .signal + one listener (anchor)': {
       fn: async () => {
         const controller = new AbortController();
@@ -130,10 +146,91 @@ if (stateArg === undefined) {
     run: result.ratio('Cancelable.run(), never cancelled', 'bare async try/finally (anchor)'),
     abortController: result.ratio('new AbortController() + .signal + one listener (anchor)', 'Cancelable.run(), never cancelled'),
     timeoutSlow: result.ratio('Cancelable.withTimeout(60s).run(), no other timer', 'setTimeout + clearTimeout + try/finally, no other timer (anchor)'),
+    floorRun: result.ratio('structural floor of a scope (floor)', 'bare async try/finally (anchor)'),
+    runOverFloor: result.ratio('Cancelable.run(), never cancelled', 'structural floor of a scope (floor)'),
+    floorAbortController: result.ratio('new AbortController() + .signal + one listener (anchor)', 'structural floor of a scope (floor)'),
+    floorTimeout: result.ratio(
+      'structural floor + a shared-queue timeout entry (floor)',
+      'setTimeout + clearTimeout + try/finally, another timer pending (anchor)',
+    ),
+    timeoutOverFloor: result.ratio('Cancelable.withTimeout(60s).run(), another timer pending', 'structural floor + a shared-queue timeout entry (floor)'),
     timeoutFast: result.ratio(
       'Cancelable.withTimeout(60s).run(), another timer pending',
       'setTimeout + clearTimeout + try/finally, another timer pending (anchor)',
     ),
   };
   process.stdout.write(JSON.stringify({ rows, ratios }));
+}
+
+/**
+ * The structural floor of a scope that keeps SPEC §2–§3, built from the same primitives with nothing
+ * else: an object per scope, a promise of its own (`run()` must be able to reject before the body
+ * settles: the grace period), the body called inside the async context (`Cancelable.current()`), and
+ * one reaction on the body's promise, found through the context (no closure per run). `runWithTimeout`
+ * adds what a timeout needs at the least: a monotonic read and an entry in a shared per-duration list
+ * (one host timer for all, never re-armed here), unlinked at the end. No validation, no tree, no
+ * registry, no diagnostics: what the library does beyond this is the price of its features.
+ */
+function structuralFloor(body) {
+  const storage = new AsyncLocalStorage();
+  let capturedResolve;
+  let capturedReject;
+  const capture = (resolve, reject) => {
+    capturedResolve = resolve;
+    capturedReject = reject;
+  };
+  class FloorScope {
+    phase = 0;
+    resolve = capturedResolve;
+    reject = capturedReject;
+    entry = undefined;
+  }
+  const end = (scope) => {
+    scope.phase = 2;
+    const entry = scope.entry;
+    if (entry !== undefined) {
+      scope.entry = undefined;
+      if (entry.prev !== undefined) entry.prev.next = entry.next;
+      else queue.head = entry.next;
+      if (entry.next !== undefined) entry.next.prev = entry.prev;
+      else queue.tail = entry.prev;
+    }
+  };
+  const onValue = (value) => {
+    const scope = storage.getStore();
+    end(scope);
+    scope.resolve(value);
+  };
+  const onError = (error) => {
+    const scope = storage.getStore();
+    end(scope);
+    scope.reject(error);
+  };
+  const callBody = (scope) => {
+    scope.phase = 1;
+    body(scope).then(onValue, onError);
+  };
+  const queue = { head: undefined, tail: undefined, timer: undefined };
+  const start = (scope) => {
+    storage.run(scope, callBody, scope);
+  };
+  return {
+    run() {
+      const promise = new Promise(capture);
+      start(new FloorScope());
+      return promise;
+    },
+    runWithTimeout() {
+      const promise = new Promise(capture);
+      const scope = new FloorScope();
+      const entry = { deadline: performance.now() + 60_000, scope, prev: queue.tail, next: undefined };
+      if (queue.tail !== undefined) queue.tail.next = entry;
+      else queue.head = entry;
+      queue.tail = entry;
+      queue.timer ??= setTimeout(() => {}, 60_000).unref();
+      scope.entry = entry;
+      start(scope);
+      return promise;
+    },
+  };
 }

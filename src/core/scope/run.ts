@@ -118,6 +118,12 @@ export class RunRecord {
       this.end(OperationStatus.Completed, true, value);
       return;
     }
+    // The common cancelled case, also without one: the body rejected with the scope's own error (what
+    // `decide` returns for it too; a cancelled fan-out of 100,000 children takes this path).
+    if (outcome === OUTCOME_ERROR && value === scope._cancelError && value !== undefined) {
+      this.end(OperationStatus.Cancelled, false, value);
+      return;
+    }
     const decision = decide(outcome, value, scope._cancelError, scope._cancelError !== undefined);
     if (decision.cancelError !== scope._cancelError) scope._cancelError = decision.cancelError;
     if (decision.cause !== undefined && decision.cancelError !== undefined) decision.cancelError.cause = decision.cause;

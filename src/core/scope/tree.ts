@@ -111,16 +111,26 @@ export function parentError(
   const cause = parent.cancelError;
   const parentReason: CancelationReason | undefined = endedMessage === undefined ? cause?.reason : undefined;
   const message = endedMessage ?? cancelledMessage ?? parentCancelledMessage(parent);
+  const init = parentInit;
+  init.operationOf = child;
+  init.cause = endedMessage === undefined ? cause : undefined;
+  init.parentId = parent.id;
+  init.parentReason = parentReason;
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new ParentCancelation(message, {
-      operationOf: child,
-      cause: endedMessage === undefined ? cause : undefined,
-      parentId: parent.id,
-      parentReason,
-    });
+    return new ParentCancelation(message, init);
   } finally {
     Error.stackTraceLimit = limit;
+    init.operationOf = init.cause = undefined; // hold nothing between calls
   }
 }
+
+// One options record for every child's error, filled per call (the constructor copies what it
+// reads): a fan-out to 100,000 children allocates their errors and nothing else.
+const parentInit: { operationOf: CancelScope | undefined; cause: unknown; parentId: string | undefined; parentReason: CancelationReason | undefined } = {
+  operationOf: undefined,
+  cause: undefined,
+  parentId: undefined,
+  parentReason: undefined,
+};
