@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
@@ -39,8 +39,9 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
  * bundler drops every module an app does not use (`"sideEffects": false`): `isCancelation` alone must
  * not pull the scope class (SPEC §9 sizes). Its files are the modules the entry reaches (static and
  * lazy imports), with two substitutions:
- * - core/platform.ts (AsyncLocalStorage, diagnostics_channel, setMaxListeners) is built from its
- *   twin core/platform.browser.ts, under the same name, so the relative imports stay as they are;
+ * - a module with a `.browser.ts` twin is built from the twin, under the same name, so the relative
+ *   imports stay as they are: core/platform.ts (AsyncLocalStorage, diagnostics_channel,
+ *   setMaxListeners) and sources/signal.ts (OS signals, which a page does not have);
  * - any other `node:` import becomes an empty module inlined in the file, so that a bundler targeting
  *   the browser never meets a Node built-in. Node-only code reachable from the main entry must only be
  *   loaded on use (`registry.listen()`) and fails there; the package tests check that the browser
@@ -51,7 +52,9 @@ for (const root of browserRoots) {
   const base = dirname(root.source);
   for (const file of reachableModules(root.source)) {
     const out = join(root.out, relative(base, file)).replace(/\.ts$/, '');
-    browserEntries[out] = file.endsWith(join('core', 'platform.ts')) ? file.replace(/\.ts$/, '.browser.ts') : file;
+    // A module with a `.browser.ts` twin (the platform layer, OS signals) is built from the twin.
+    const twin = file.replace(/\.ts$/, '.browser.ts');
+    browserEntries[out] = existsSync(twin) ? twin : file;
   }
 }
 

@@ -105,6 +105,25 @@ describe('the main entry in Chromium', () => {
     }, 60_000);
   }
 
+  it('OS signals: Cancelable.withSignal and new SignalSource() throw a TypeError that says why (sources/signal.browser.ts)', async () => {
+    const { page: tab, errors } = await watchedPage(browser);
+    await tab.goto(origin + '/modules.html');
+    await tab.waitForFunction(() => typeof (globalThis as { runScenarios?: unknown }).runScenarios === 'function');
+    // A string, so that the test runner's transform leaves the page's own import() alone.
+    const thrown = await tab.evaluate(`(async () => {
+      const { Cancelable, SignalSource } = await import('cancelable-ts');
+      const attempt = (fn) => { try { fn(); return 'no error'; } catch (error) { return error.name + ': ' + error.message; } };
+      return [attempt(() => Cancelable.withSignal('SIGINT')), attempt(() => new SignalSource('SIGTERM'))];
+    })()`);
+    expect(thrown).toEqual([
+      expect.stringMatching(/^TypeError: Cancelable\.withSignal: OS signals are not available in a browser/),
+      expect.stringMatching(/^TypeError: SignalSource: OS signals are not available in a browser/),
+    ]);
+    expect(readFileSync(join(root, 'dist/browser/sources/signal.js'), 'utf8')).not.toMatch(/process\.(on|platform|exit)/);
+    expect(errors).toEqual([]);
+    await tab.close();
+  }, 60_000);
+
   it.skipIf(controlServerLoadedEagerly)('the unbundled page loaded the platform twin, not the Node platform module', () => {
     expect(requested).toContain('/dist/browser/core/platform.js');
     expect(readFileSync(join(root, 'dist/browser/core/platform.js'), 'utf8')).not.toContain('node:');
