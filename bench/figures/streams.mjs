@@ -66,6 +66,57 @@ class ListenerPerPull {
     return this;
   }
 }
+// The floor of a chunking iterator, for the chunked target: a pump that awaits the source per item
+// and hands the consumer one promise per chunk, with nothing else (no cancellation, no scope, no
+// progress, no validation). What any chunking design pays on this Node.
+class BarePump {
+  #it;
+  #chunk = [];
+  #size;
+  #finished = false;
+  #resolve = () => {};
+  #reject = () => {};
+  #capture = (resolve, reject) => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
+  constructor(source, size) {
+    this.#it = source[Symbol.asyncIterator]();
+    this.#size = size;
+  }
+  next() {
+    if (this.#finished) return Promise.resolve({ value: void 0, done: true });
+    const promise = new Promise(this.#capture);
+    void this.#drive();
+    return promise;
+  }
+  async #drive() {
+    try {
+      for (;;) {
+        const result = await this.#it.next();
+        if (result.done) {
+          this.#finished = true;
+          const rest = this.#chunk;
+          this.#chunk = [];
+          this.#resolve(rest.length > 0 ? { value: rest, done: false } : { value: void 0, done: true });
+          return;
+        }
+        this.#chunk.push(result.value);
+        if (this.#chunk.length >= this.#size) {
+          const chunk = this.#chunk;
+          this.#chunk = [];
+          this.#resolve({ value: chunk, done: false });
+          return;
+        }
+      }
+    } catch (error) {
+      this.#reject(error);
+    }
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
 async function drain(iterable) {
   let sum = 0;
   for await (const item of iterable) sum += item;
@@ -92,6 +143,10 @@ const cases = [
   {
     name: "chunked (chunkSize 100), per item",
     run: (scope, source) => drainChunks(chunkedCancelableStream(source(ITEMS), scope, { chunkSize: 100 }))
+  },
+  {
+    name: "(floor) a bare chunking pump (100), per item",
+    run: (_scope, source) => drainChunks(new BarePump(source(ITEMS), 100))
   },
   {
     name: "chunked + maxWaitMs, per item",
@@ -131,7 +186,8 @@ await new Cancelable({ name: "bench", graceMs: Infinity }).run(async (scope) => 
   const awaiting = await table(scope, "async generator awaiting once per item (yield await i)", awaitingNumbers);
   const perItem = bare.get("cancelableStream").ratio;
   const chunked = bare.get("chunked (chunkSize 100), per item").ratio;
-  const rows = [];
+  const chunkFloor = bare.get("(floor) a bare chunking pump (100), per item").ratio;
+  const rows = [{ name: "bare generator: chunkedCancelableStream(100) / the bare chunking pump (same repetitions)", unit: "x", median: chunked / chunkFloor }];
   for (const [label, best] of [["bare generator", bare], ["generator awaiting per item", awaiting]]) {
     for (const [name, { perItem: ns, ratio }] of best) rows.push({ name: `${label}: ${name}`, unit: "ns/item", median: ns, note: `${ratio.toFixed(2)}x raw` });
   }
