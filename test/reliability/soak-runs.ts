@@ -138,7 +138,11 @@ async function cycle(i: number, token: CancelationToken): Promise<void> {
     .catch(swallow);
 }
 
-export async function scopeCycles(count: number): Promise<SoakResult> {
+/**
+ * `count` scope cycles under one long-lived parent. `retain` (tests of the harness itself) is called
+ * with each cycle's index, e.g. to leak something on purpose.
+ */
+export async function scopeCycles(count: number, retain?: (i: number) => void): Promise<SoakResult> {
   const token = new CancelationToken(); // long-lived, never cancelled: must not accumulate listeners
   const parent = new Cancelable({ name: 'soak-parent' });
   let peakListeners = 0;
@@ -151,7 +155,10 @@ export async function scopeCycles(count: number): Promise<SoakResult> {
         const batch = 1_000;
         for (let start = 0; start < count; start += batch) {
           const running: Promise<void>[] = [];
-          for (let i = start; i < Math.min(count, start + batch); i++) running.push(cycle(i, token));
+          for (let i = start; i < Math.min(count, start + batch); i++) {
+            running.push(cycle(i, token));
+            retain?.(i);
+          }
           peakListeners = Math.max(peakListeners, token.listenerCount);
           await Promise.all(running);
         }
