@@ -101,7 +101,10 @@ export class ChunkedCancelableIterator<T> implements AsyncIterator<T[], undefine
     if (this.#chunk.length >= this.#size) return Promise.resolve({ value: this.#takeChunk(), done: false });
     if (this.#innerDone) {
       if (this.#chunk.length > 0) return Promise.resolve({ value: this.#takeChunk(), done: false });
+      // The end: let go of the scope (its cancellation listener would keep this iterator alive).
       this.#state = ENDED;
+      this.#unlisten();
+      this.#clearTimer();
       return Promise.resolve(doneResult);
     }
     this.#waiting = true;

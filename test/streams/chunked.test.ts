@@ -260,3 +260,48 @@ describe('bad input', () => {
     expect(() => chunkedCancelableStream([1], scope, { chunkSize: 2, maxWaitMs: NaN })).toThrow(RangeError);
   });
 });
+
+describe('a finished stream lets go of its scope', () => {
+  // Each stream listens for its scope's cancellation while it runs. Every way a stream ends must
+  // remove that listener, or a long-lived scope keeps every finished stream (about 1.3 kB each) and
+  // its listener list grows with each one. It once stayed after a source shorter than one chunk.
+  const ends: [string, (scope: Cancelable) => Promise<unknown>][] = [
+    ['a source shorter than one chunk', (scope) => drain(chunkedCancelableStream(counting(7, probe()), scope, { chunkSize: 100 }))],
+    ['an exact multiple of the chunk size', (scope) => drain(chunkedCancelableStream(counting(200, probe()), scope, { chunkSize: 100 }))],
+    ['an empty source', (scope) => drain(chunkedCancelableStream(counting(0, probe()), scope, { chunkSize: 100 }))],
+    ['with maxWaitMs', (scope) => drain(chunkedCancelableStream(counting(150, probe()), scope, { chunkSize: 100, maxWaitMs: 60_000 }))],
+    [
+      'break after the first chunk',
+      async (scope) => {
+        for await (const _chunk of chunkedCancelableStream(counting(500, probe()), scope, { chunkSize: 100 })) break;
+      },
+    ],
+    [
+      'a source that fails',
+      (scope) =>
+        drain(
+          chunkedCancelableStream(
+            (async function* failing() {
+              yield 1;
+              throw new Error('source failed');
+            })(),
+            scope,
+            { chunkSize: 100 },
+          ),
+        ).catch(() => undefined),
+    ],
+  ];
+  it.each(ends)('%s: no cancellation listener left on the running scope', async (_name, consume) => {
+    await new Cancelable({ name: 'long-lived' }).run(async (scope) => {
+      for (let i = 0; i < 20; i++) await consume(scope);
+      await flush();
+      expect(scope._waiters?.size ?? 0).toBe(0);
+    });
+  });
+});
+
+async function drain(iterator: AsyncIterable<unknown[]>): Promise<number> {
+  let items = 0;
+  for await (const chunk of iterator) items += chunk.length;
+  return items;
+}
