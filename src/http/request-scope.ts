@@ -19,7 +19,15 @@ import {
   type Logger,
   type ScopeObserver,
 } from '../core/index.js';
-import { checkDeadlineHeader, DEADLINE_HEADERS, readInboundDeadline, type DeadlineHeader, type HeaderReader, type InvalidDeadline } from './headers.js';
+import {
+  checkDeadlineHeader,
+  DEADLINE_HEADERS,
+  readInboundDeadline,
+  type DeadlineHeader,
+  type HeaderReader,
+  type InboundDeadline,
+  type InvalidDeadline,
+} from './headers.js';
 import { RequestSource, RequestState, stateOfScope } from './request-source.js';
 import { isNodeRequest, isNodeResponse, isWebRequest, type NodeRequest, type NodeResponse } from './types.js';
 
@@ -107,6 +115,15 @@ export interface RequestInfo {
 }
 
 const defaultHeaders: readonly DeadlineHeader[] = DEADLINE_HEADERS;
+const noOptions: RequestScopeOptions = Object.freeze({});
+/** Shared by the requests that sent no deadline header (never written: nothing was ignored). */
+const noInvalid: InvalidDeadline[] = Object.freeze([]) as unknown as InvalidDeadline[];
+
+/** Whether a Node request carries one of the headers of `list` (a property read each, no closure). */
+function hasAnyHeader(headers: Record<string, unknown>, list: readonly DeadlineHeader[]): boolean {
+  for (let i = 0; i < list.length; i++) if (headers[list[i]!] !== undefined) return true;
+  return false;
+}
 
 /**
  * A scope for one HTTP request: cancelled with a `DisconnectCancelation` when the client goes away
@@ -150,15 +167,20 @@ export function requestScope(
   return createRequestScope(first, second, undefined, third);
 }
 
-/** @internal Builds the scope; shared by requestScope and handleRequest. */
+/**
+ * @internal Builds the scope; shared by requestScope, handleRequest and the adapters. `known` is the set
+ * of keys `options` may have (handleRequest's adds `onCancel`, which is then ignored here): the options
+ * are checked once, and not copied to drop a key.
+ */
 export function createRequestScope(
   req: NodeRequest | undefined,
   res: NodeResponse | undefined,
   request: Request | undefined,
   options: RequestScopeOptions | undefined,
+  known: ReadonlySet<string> = requestScopeOptionKeys,
 ): Cancelable {
-  checkKnownKeys('options', options, requestScopeOptionKeys);
-  const o = options ?? {};
+  checkKnownKeys('options', options, known);
+  const o = options ?? noOptions;
   const routeTimeoutMs = o.timeout === undefined ? Infinity : checkDurationOrInfinity('options.timeout', o.timeout);
   const marginMs = o.deadlineMarginMs === undefined ? 0 : checkDuration('options.deadlineMarginMs', o.deadlineMarginMs);
   const list = o.deadlineHeaders === undefined ? defaultHeaders : checkHeaderList(o.deadlineHeaders);
@@ -172,8 +194,13 @@ export function createRequestScope(
   const clock = o.clock ?? getDefaultClock();
   const arrival = clock.now();
 
-  const invalid: InvalidDeadline[] = [];
-  const inbound = list.length === 0 ? undefined : readInboundDeadline(readerOf(req, request), list, invalid);
+  // Most requests carry no deadline header: the array of ignored ones is only made when one is.
+  let invalid: InvalidDeadline[] = noInvalid;
+  let inbound: InboundDeadline | undefined;
+  if (list.length > 0 && (req === undefined || hasAnyHeader(req.headers, list))) {
+    invalid = [];
+    inbound = readInboundDeadline(readerOf(req, request), list, invalid);
+  }
   let deadline = arrival + routeTimeoutMs;
   let deadlineBy: 'route' | 'caller' | undefined = routeTimeoutMs === Infinity ? undefined : 'route';
   if (inbound !== undefined) {
