@@ -13,8 +13,9 @@
  * listener on the socket, added with the first of them and gone with the connection, instead of two
  * listeners added and removed per request: adding and removing listeners on the request and the
  * response (and the shape changes of their `_events` objects that it causes) was the largest
- * request-specific cost of a request scope. HTTP/2 streams, responses not yet given a socket (queued
- * behind pipelined ones) and look-alike requests keep the per-request listeners.
+ * request-specific cost of a request scope. This also covers a response queued behind pipelined ones
+ * (it has no socket yet, so it never sees one close). HTTP/2 streams and look-alike requests keep the
+ * per-request listeners.
  */
 import {
   clearLongTimeout,
@@ -270,16 +271,18 @@ interface Http1Socket {
 }
 
 /**
- * @internal The socket when `req`/`res` are an HTTP/1.x exchange of a `node:http(s)` server and the
- * response is on it (not queued behind a pipelined one); undefined otherwise (HTTP/2, whose
- * `req.socket` is the session's; a test double; a queued response): those are watched per request.
+ * @internal The connection's socket when `req`/`res` are an HTTP/1.x exchange of a `node:http(s)`
+ * server, undefined otherwise (HTTP/2, whose `req.socket` is the session's; a test double): those are
+ * watched per request. A response queued behind pipelined ones has no socket yet: it will get this one.
  */
 function http1Socket(req: NodeRequest, res: NodeResponse): Http1Socket | undefined {
   if (req.httpVersionMajor !== 1) return undefined;
-  const socket = res.socket as unknown as (Http1Socket & { server?: unknown }) | null;
+  const socket = req.socket as unknown as (Http1Socket & { server?: unknown }) | null | undefined;
   // A server's own socket has `server`; look-alikes (light-my-request's) do not, and their responses
   // emit 'close' without a socket closing.
-  if (socket === null || socket === undefined || socket !== (req.socket as unknown) || socket.server === undefined) return undefined;
+  if (socket === null || socket === undefined || socket.server === undefined) return undefined;
+  const resSocket = res.socket as unknown;
+  if (resSocket !== null && resSocket !== undefined && resSocket !== socket) return undefined;
   return socket;
 }
 

@@ -1,7 +1,8 @@
 // requestScope / handleRequest on real servers and clients (SPEC §10): disconnect rules for HTTP/1.1,
 // HTTP/2 and web Requests, the status mapping, detachment, listener hygiene.
-import type http from 'node:http';
+import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancelable, DisconnectCancelation, SignalCancelation, type TimeoutCancelation } from '../../src/index.js';
 import { handleRequest, requestInfo, type HandleRequestOptions, requestScope, statusFor, type NodeRequest, type NodeResponse } from '../../src/http/index.js';
@@ -99,6 +100,60 @@ describe('requestScope: disconnect (HTTP/1.1)', () => {
     const { before, after, status } = await counts.promise;
     expect(after).toEqual(before);
     expect(status).toBe('completed');
+  });
+
+  it('the request scopes of one keep-alive connection share one socket listener, gone with the connection', async () => {
+    const seen: number[] = [];
+    const sockets = new Set<unknown>();
+    const front = await serve((req, res) => {
+      sockets.add(req.socket);
+      void requestScope(req, res).run(async () => {
+        seen.push(req.socket.listenerCount('close'));
+        res.end('ok');
+      });
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        await new Promise<void>((resolve, reject) => {
+          http
+            .get(front.url, { agent }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            })
+            .on('error', reject);
+        });
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(sockets.size).toBe(1); // one connection
+    expect(new Set(seen).size).toBe(1); // the same number of 'close' listeners for every request on it
+  });
+
+  it('a pipelined request queued behind a slow one is cancelled when the connection closes', async () => {
+    const outcomes = new Map<string, unknown>();
+    const both = deferred();
+    const second = deferred();
+    const front = await serve((req, res) => {
+      requestScope(req, res)
+        .run(async (scope) => {
+          if (req.url === '/second') second.resolve();
+          await scope.sleep(10_000);
+        })
+        .catch((error: unknown) => {
+          outcomes.set(req.url!, error);
+          if (outcomes.size === 2) both.resolve();
+        });
+    });
+    const socket = net.connect(Number(new URL(front.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    await second.promise;
+    socket.destroy();
+    await both.promise;
+    expect(outcomes.get('/first')).toBeInstanceOf(DisconnectCancelation);
+    expect(outcomes.get('/second')).toBeInstanceOf(DisconnectCancelation);
   });
 
   it('a client already gone when the scope starts cancels it at start', async () => {
