@@ -155,31 +155,38 @@ export function requestScope(
   second?: NodeResponse | RequestScopeOptions,
   third?: RequestScopeOptions,
 ): Cancelable {
+  // The Node form first: it is the common one, and telling it apart needs no look at the request's
+  // headers (a Node request's `headers` is built on first read).
+  if (second !== undefined && isNodeResponse(second)) {
+    if (!isNodeRequest(first)) {
+      throw new TypeError(`requestScope(req, res) needs a node:http request or a web Request as req, got ${describeValue(first)}`);
+    }
+    return createRequestScope(first, second, undefined, third);
+  }
   if (isWebRequest(first)) {
-    return createRequestScope(undefined, undefined, first, second as RequestScopeOptions | undefined);
+    return createRequestScope(undefined, undefined, first, second);
   }
   if (!isNodeRequest(first)) {
     throw new TypeError(`requestScope(req, res) needs a node:http request or a web Request as req, got ${describeValue(first)}`);
   }
-  if (!isNodeResponse(second)) {
-    throw new TypeError(`requestScope(req, res) needs the node:http response as res, got ${describeValue(second)}`);
-  }
-  return createRequestScope(first, second, undefined, third);
+  throw new TypeError(`requestScope(req, res) needs the node:http response as res, got ${describeValue(second)}`);
 }
 
 /**
- * @internal Builds the scope; shared by requestScope, handleRequest and the adapters. `known` is the set
- * of keys `options` may have (handleRequest's adds `onCancel`, which is then ignored here): the options
- * are checked once, and not copied to drop a key.
+ * @internal Builds the scope; shared by requestScope, handleRequest and the adapters (which know their
+ * request and response are Node's, or a web Request, and call it directly). `known` is the set of keys
+ * `options` may have (handleRequest's adds `onCancel`, which is then ignored here), so that the options
+ * are checked once and not copied to drop a key; `null` when the caller checked them already (an
+ * adapter, at its creation).
  */
 export function createRequestScope(
   req: NodeRequest | undefined,
   res: NodeResponse | undefined,
   request: Request | undefined,
   options: RequestScopeOptions | undefined,
-  known: ReadonlySet<string> = requestScopeOptionKeys,
+  known: ReadonlySet<string> | null = requestScopeOptionKeys,
 ): Cancelable {
-  checkKnownKeys('options', options, known);
+  if (known !== null) checkKnownKeys('options', options, known);
   const o = options ?? noOptions;
   const routeTimeoutMs = o.timeout === undefined ? Infinity : checkDurationOrInfinity('options.timeout', o.timeout);
   const marginMs = o.deadlineMarginMs === undefined ? 0 : checkDuration('options.deadlineMarginMs', o.deadlineMarginMs);

@@ -205,15 +205,18 @@ export class RequestSource extends MultiSource {
 
   #watchNode(req: NodeRequest, res: NodeResponse, activation: Activation): void {
     if (res.writableEnded) return;
+    const socket = http1Socket(req, res);
+    if (socket !== undefined) {
+      // A destroyed response, or a request destroyed before its body completed, destroys the socket:
+      // gone before the scope started (the handler awaited something first), or closing, when its
+      // 'close' may already have been emitted.
+      if (socket.destroyed) this.fire('disconnect');
+      else ConnectionWatch.of(socket).add(activation);
+      return;
+    }
     // Already gone before the scope started (the handler awaited something first).
     if (res.destroyed || (req.destroyed && !req.complete)) {
       this.fire('disconnect');
-      return;
-    }
-    const socket = http1Socket(req, res);
-    if (socket !== undefined) {
-      if (socket.destroyed) this.fire('disconnect'); // closing: its 'close' may already have been emitted
-      else ConnectionWatch.of(socket).add(activation);
       return;
     }
     const onResponseClose = (): void => {
