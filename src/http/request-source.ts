@@ -9,9 +9,9 @@
  *
  * On an HTTP/1.x connection of a `node:http(s)` server, both rules come down to the socket closing
  * while the response has not ended (a response or a request destroyed before its end destroys the
- * socket; a client that leaves closes it), so the request scopes of one connection share one `'close'
- * listener on the socket, added with the first of them and gone with the connection, instead of two
- * listeners added and removed per request: adding and removing listeners on the request and the
+ * socket; a client that leaves closes it), so the live request scopes of one connection share one
+ * `'close'` listener on the socket, added with the first of them and removed with the last (none stays
+ * on an idle keep-alive connection), instead of two listeners on the request and the response: adding and removing listeners on the request and the
  * response (and the shape changes of their `_events` objects that it causes) was the largest
  * request-specific cost of a request scope. This also covers a response queued behind pipelined ones
  * (it has no socket yet, so it never sees one close). HTTP/2 streams and look-alike requests keep the
@@ -271,6 +271,7 @@ export class RequestSource extends MultiSource {
 interface Http1Socket {
   readonly destroyed: boolean;
   once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
 }
 
 /**
@@ -295,22 +296,29 @@ const connections = new WeakMap<object, ConnectionWatch>();
 /**
  * @internal One `'close'` listener per HTTP/1.x connection, shared by the live request scopes on it
  * (one at a time, more with pipelining): when the socket closes, each whose response has not ended is
- * cancelled with reason `disconnect`. The listener is added with the first request scope of the
- * connection and goes with it (a `once` listener on a socket that closes).
+ * cancelled with reason `disconnect`. The listener is added with the first live request scope of the
+ * connection and removed with the last (SPEC §10: no listener outlives the response), so an idle
+ * keep-alive connection carries none.
  */
 class ConnectionWatch {
   head: Activation | undefined = undefined;
+  #closing = false;
+  readonly #socket: Http1Socket;
+  readonly #onClose = (): void => {
+    connections.delete(this.#socket);
+    this.closed();
+  };
+
+  constructor(socket: Http1Socket) {
+    this.#socket = socket;
+  }
 
   static of(socket: Http1Socket): ConnectionWatch {
     let watch = connections.get(socket);
     if (watch === undefined) {
-      const created = new ConnectionWatch();
-      connections.set(socket, created);
-      socket.once('close', () => {
-        connections.delete(socket);
-        created.closed();
-      });
-      watch = created;
+      watch = new ConnectionWatch(socket);
+      connections.set(socket, watch);
+      socket.once('close', watch.#onClose);
     }
     return watch;
   }
@@ -329,9 +337,15 @@ class ConnectionWatch {
     else prev.next = next;
     if (next !== undefined) next.prev = prev;
     activation.prev = activation.next = activation.connection = undefined;
+    if (this.head === undefined && !this.#closing) {
+      // The last live request of the connection ended: nothing of ours stays on the socket.
+      connections.delete(this.#socket);
+      this.#socket.off('close', this.#onClose);
+    }
   }
 
   closed(): void {
+    this.#closing = true;
     for (let activation = this.head; activation !== undefined; activation = this.head) {
       this.remove(activation);
       const res = activation.source.state.res!;
