@@ -5,7 +5,8 @@
  */
 import type { Cancelable } from '../cancelable.js';
 import { checkFunction, checkKnownKeys, describeValue } from '../core/index.js';
-import { requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
+import { listen } from '../core/scope/waiters.js';
+import { createRequestScope, requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
 import type { NodeRequest, NodeResponse } from '../http/types.js';
 
 /** @internal Checks an adapter's options: the request-scope options plus `onCancel`. */
@@ -42,23 +43,51 @@ export function checkRouteTimeout(ms: unknown): number {
  */
 export function nestedRouteScope(outer: Cancelable, ms: number, node: { req: NodeRequest; res: NodeResponse } | Request): Cancelable {
   const options: RequestScopeOptions = { timeout: ms, parent: outer, deadlineHeaders: [], name: outer.name };
-  return 'req' in node ? requestScope(node.req, node.res, options) : requestScope(node, options);
+  return 'req' in node ? nodeRequestScope(node.req, node.res, options) : createRequestScope(undefined, undefined, node, options, null);
 }
 
 /**
- * @internal Resolves once a Node response is done: finished, or closed (the client left). Never
- * rejects; both listeners are removed once either fires. Already done → resolves at once.
+ * @internal `requestScope(req, res, options)` for an adapter: the framework hands it Node's request and
+ * response, and the options were checked when the adapter was created, so neither is looked at again
+ * on each request (reads of a framework's request and response go through long prototype chains).
  */
-export function untilResponseDone(res: NodeResponse): Promise<void> {
+export function nodeRequestScope(req: NodeRequest, res: NodeResponse, options: RequestScopeOptions): Cancelable {
+  return createRequestScope(req, res, undefined, options, null);
+}
+
+/**
+ * @internal Settles when the response is done (fulfilled: finished, or closed) or when `scope` is
+ * cancelled (rejected with its error), whichever comes first. What `scope.race()` of a promise of the
+ * response's end does, with one promise and one entry in the scope's waiters instead of two promises,
+ * a wait and a race link per request. Already done: resolves at once. Every listener is removed when
+ * it settles. Like a race, it resolves a microtask after the response's event, so that a cancellation
+ * delivered during that event rejects it.
+ */
+export function untilResponseDoneIn(scope: Cancelable, res: NodeResponse): Promise<void> {
+  const error = scope.cancelError;
+  if (error !== undefined) return Promise.reject(error);
   if (res.writableFinished || res.destroyed || (res as { closed?: boolean }).closed === true) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
+  return new Promise<void>((resolve, reject) => {
+    const off = (): void => {
       res.removeListener('finish', done);
       res.removeListener('close', done);
+    };
+    const settle = (): void => {
+      unlisten();
       resolve();
+    };
+    const done = (): void => {
+      off();
+      // A microtask later: a response closed before its end is a disconnect, which the request's
+      // source reports in the same 'close' emit (the socket's, or the response's); it must win.
+      queueMicrotask(settle);
     };
     res.on('finish', done);
     res.on('close', done);
+    const unlisten = listen(scope, (cancelError) => {
+      off();
+      reject(cancelError);
+    });
   });
 }
 

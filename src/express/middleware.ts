@@ -5,9 +5,9 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Cancelable } from '../cancelable.js';
 import { noop, reportCallbackError } from '../core/index.js';
-import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
+import type { RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor, writeCancelResponse } from '../http/status.js';
-import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, untilResponseDone } from '../adapters/common.js';
+import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, nodeRequestScope, untilResponseDoneIn } from '../adapters/common.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -61,7 +61,7 @@ export function requestScope(options?: ExpressScopeOptions): RequestHandler {
     const outer = req.scope;
     const scope = isRunningScope(outer)
       ? nestedRouteScope(outer, scopeOptions.timeout ?? Infinity, { req, res })
-      : httpRequestScope(req, res, scopeOptions);
+      : nodeRequestScope(req, res, scopeOptions);
     serve(scope, req, res, next, onCancel);
   };
 }
@@ -121,7 +121,7 @@ function serve(scope: Cancelable, req: Request, res: Response, next: NextFunctio
     .run(async (running) => {
       // next() runs the following handlers synchronously, in this scope's async context.
       next();
-      await running.race(untilResponseDone(res));
+      await untilResponseDoneIn(running, res);
     })
     .then(noop, (error: unknown) => {
       answerOnce(scope, error, req, res, onCancel);

@@ -7,7 +7,7 @@ import type { Cancelable } from '../cancelable.js';
 import { checkKnownKeys, describeValue, noop, reportCallbackError, runtime } from '../core/index.js';
 import { requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
-import { checkAdapterOptions, untilResponseDone } from '../adapters/common.js';
+import { checkAdapterOptions, nodeRequestScope, untilResponseDoneIn } from '../adapters/common.js';
 
 /** Per-route options: `config: { cancelable: { timeout: 2_000 } }`, or `false` for no scope. */
 export type FastifyRouteScopeOptions = Omit<RequestScopeOptions, 'parent' | 'clock' | 'logger' | 'register'>;
@@ -95,12 +95,13 @@ export const cancelablePlugin: FastifyPluginCallback<FastifyScopeOptions> = Obje
         next();
         return;
       }
-      const scope = requestScope(request.raw, reply.raw, config === undefined ? scopeOptions : { ...scopeOptions, ...config });
+      // The options were checked at registration, the route's config when the route was added.
+      const scope = nodeRequestScope(request.raw, reply.raw, config === undefined ? scopeOptions : { ...scopeOptions, ...config });
       request.scope = scope;
       const release = adoptHandlerTimeout(request, scope);
       scope
         .run(async (running) => {
-          await running.race(untilResponseDone(reply.raw));
+          await untilResponseDoneIn(running, reply.raw);
         })
         .then(release, (error: unknown) => {
           release();

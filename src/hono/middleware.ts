@@ -5,11 +5,11 @@
 import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono';
 import type { Cancelable } from '../cancelable.js';
 import { describeValue, reportCallbackError } from '../core/index.js';
-import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
+import { createRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
 import { cancelResponse } from '../http/handle.js';
 import { isNodeRequest, isNodeResponse, type NodeRequest, type NodeResponse } from '../http/types.js';
-import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope } from '../adapters/common.js';
+import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, nodeRequestScope } from '../adapters/common.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -62,8 +62,8 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
     const scope = isRunningScope(outer)
       ? nestedRouteScope(outer, scopeOptions.timeout ?? Infinity, request)
       : node !== undefined
-        ? httpRequestScope(node.req, node.res, scopeOptions)
-        : httpRequestScope(c.req.raw, scopeOptions);
+        ? nodeRequestScope(node.req, node.res, scopeOptions)
+        : createRequestScope(undefined, undefined, c.req.raw, scopeOptions, null);
     c.set('scope', scope);
     try {
       await scope.run(async (running) => {

@@ -58,27 +58,30 @@ export function handleRequest(
   if (isWebRequest(first)) {
     const handler = checkFunction('handler', second as WebHandler);
     const options = third as HandleRequestOptions | undefined;
-    const { onCancel, scopeOptions } = split(options);
-    const scope = createRequestScope(undefined, undefined, first, scopeOptions);
+    const onCancel = onCancelOf(options);
+    const scope = createRequestScope(undefined, undefined, first, options, handleOptionKeys);
     return scope.run((s) => handler(s, first)).then<Response, Response>(undefined, (error: unknown) => webAnswer(error, first, onCancel));
   }
   if (!isNodeRequest(first)) throw new TypeError(`handleRequest() needs a node:http request or a web Request, got ${describeValue(first)}`);
   if (!isNodeResponse(second)) throw new TypeError(`handleRequest(req, res, handler) needs the node:http response as res, got ${describeValue(second)}`);
   const handler = checkFunction('handler', third as NodeHandler);
-  const { onCancel, scopeOptions } = split(fourth);
-  const scope = createRequestScope(first, second, undefined, scopeOptions);
-  return scope.run((s) => handler(s, first, second)).then(
-    () => undefined,
-    (error: unknown) => nodeAnswer(error, first, second, onCancel),
-  );
+  const onCancel = onCancelOf(fourth);
+  const scope = createRequestScope(first, second, undefined, fourth, handleOptionKeys);
+  return scope.run((s) => handler(s, first, second)).then(toUndefined, (error: unknown) => nodeAnswer(error, first, second, onCancel));
 }
 
-function split(options: HandleRequestOptions | undefined): { onCancel: HandleRequestOptions['onCancel']; scopeOptions: RequestScopeOptions | undefined } {
-  checkKnownKeys('options', options, handleOptionKeys);
-  if (options === undefined || options.onCancel === undefined) return { onCancel: undefined, scopeOptions: options };
-  const { onCancel, ...scopeOptions } = options;
-  checkFunction('options.onCancel', onCancel);
-  return { onCancel, scopeOptions };
+/** The checked `onCancel` of the options (createRequestScope checks the other keys, and ignores this one). */
+function onCancelOf(options: HandleRequestOptions | undefined): HandleRequestOptions['onCancel'] {
+  const onCancel = typeof options === 'object' && options !== null ? options.onCancel : undefined;
+  if (onCancel !== undefined && typeof onCancel !== 'function') {
+    checkKnownKeys('options', options, handleOptionKeys); // a bad key is reported first, as before
+    checkFunction('options.onCancel', onCancel);
+  }
+  return onCancel;
+}
+
+function toUndefined(): undefined {
+  return undefined;
 }
 
 async function nodeAnswer(error: unknown, req: NodeRequest, res: NodeResponse, onCancel: HandleRequestOptions['onCancel']): Promise<void> {

@@ -19,7 +19,15 @@ import {
   type Logger,
   type ScopeObserver,
 } from '../core/index.js';
-import { checkDeadlineHeader, DEADLINE_HEADERS, readInboundDeadline, type DeadlineHeader, type HeaderReader, type InvalidDeadline } from './headers.js';
+import {
+  checkDeadlineHeader,
+  DEADLINE_HEADERS,
+  readInboundDeadline,
+  type DeadlineHeader,
+  type HeaderReader,
+  type InboundDeadline,
+  type InvalidDeadline,
+} from './headers.js';
 import { RequestSource, RequestState, stateOfScope } from './request-source.js';
 import { isNodeRequest, isNodeResponse, isWebRequest, type NodeRequest, type NodeResponse } from './types.js';
 
@@ -107,6 +115,15 @@ export interface RequestInfo {
 }
 
 const defaultHeaders: readonly DeadlineHeader[] = DEADLINE_HEADERS;
+const noOptions: RequestScopeOptions = Object.freeze({});
+/** Shared by the requests that sent no deadline header (never written: nothing was ignored). */
+const noInvalid: InvalidDeadline[] = Object.freeze([]) as unknown as InvalidDeadline[];
+
+/** Whether a Node request carries one of the headers of `list` (a property read each, no closure). */
+function hasAnyHeader(headers: Record<string, unknown>, list: readonly DeadlineHeader[]): boolean {
+  for (let i = 0; i < list.length; i++) if (headers[list[i]!] !== undefined) return true;
+  return false;
+}
 
 /**
  * A scope for one HTTP request: cancelled with a `DisconnectCancelation` when the client goes away
@@ -138,27 +155,39 @@ export function requestScope(
   second?: NodeResponse | RequestScopeOptions,
   third?: RequestScopeOptions,
 ): Cancelable {
+  // The Node form first: it is the common one, and telling it apart needs no look at the request's
+  // headers (a Node request's `headers` is built on first read).
+  if (second !== undefined && isNodeResponse(second)) {
+    if (!isNodeRequest(first)) {
+      throw new TypeError(`requestScope(req, res) needs a node:http request or a web Request as req, got ${describeValue(first)}`);
+    }
+    return createRequestScope(first, second, undefined, third);
+  }
   if (isWebRequest(first)) {
-    return createRequestScope(undefined, undefined, first, second as RequestScopeOptions | undefined);
+    return createRequestScope(undefined, undefined, first, second);
   }
   if (!isNodeRequest(first)) {
     throw new TypeError(`requestScope(req, res) needs a node:http request or a web Request as req, got ${describeValue(first)}`);
   }
-  if (!isNodeResponse(second)) {
-    throw new TypeError(`requestScope(req, res) needs the node:http response as res, got ${describeValue(second)}`);
-  }
-  return createRequestScope(first, second, undefined, third);
+  throw new TypeError(`requestScope(req, res) needs the node:http response as res, got ${describeValue(second)}`);
 }
 
-/** @internal Builds the scope; shared by requestScope and handleRequest. */
+/**
+ * @internal Builds the scope; shared by requestScope, handleRequest and the adapters (which know their
+ * request and response are Node's, or a web Request, and call it directly). `known` is the set of keys
+ * `options` may have (handleRequest's adds `onCancel`, which is then ignored here), so that the options
+ * are checked once and not copied to drop a key; `null` when the caller checked them already (an
+ * adapter, at its creation).
+ */
 export function createRequestScope(
   req: NodeRequest | undefined,
   res: NodeResponse | undefined,
   request: Request | undefined,
   options: RequestScopeOptions | undefined,
+  known: ReadonlySet<string> | null = requestScopeOptionKeys,
 ): Cancelable {
-  checkKnownKeys('options', options, requestScopeOptionKeys);
-  const o = options ?? {};
+  if (known !== null) checkKnownKeys('options', options, known);
+  const o = options ?? noOptions;
   const routeTimeoutMs = o.timeout === undefined ? Infinity : checkDurationOrInfinity('options.timeout', o.timeout);
   const marginMs = o.deadlineMarginMs === undefined ? 0 : checkDuration('options.deadlineMarginMs', o.deadlineMarginMs);
   const list = o.deadlineHeaders === undefined ? defaultHeaders : checkHeaderList(o.deadlineHeaders);
@@ -172,8 +201,13 @@ export function createRequestScope(
   const clock = o.clock ?? getDefaultClock();
   const arrival = clock.now();
 
-  const invalid: InvalidDeadline[] = [];
-  const inbound = list.length === 0 ? undefined : readInboundDeadline(readerOf(req, request), list, invalid);
+  // Most requests carry no deadline header: the array of ignored ones is only made when one is.
+  let invalid: InvalidDeadline[] = noInvalid;
+  let inbound: InboundDeadline | undefined;
+  if (list.length > 0 && (req === undefined || hasAnyHeader(req.headers, list))) {
+    invalid = [];
+    inbound = readInboundDeadline(readerOf(req, request), list, invalid);
+  }
   let deadline = arrival + routeTimeoutMs;
   let deadlineBy: 'route' | 'caller' | undefined = routeTimeoutMs === Infinity ? undefined : 'route';
   if (inbound !== undefined) {

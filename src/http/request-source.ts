@@ -4,8 +4,18 @@
  *
  * Disconnect rules (design/edges.md): cancel when the response closes while `!res.writableEnded`, or
  * when the request closes before its body completed (`!req.complete`) and the response has not ended;
- * never because the body was read. Every listener is removed when the response closes or the scope
- * ends, whichever comes first.
+ * never because the body was read. Every per-request listener is removed when the response closes or
+ * the scope ends, whichever comes first.
+ *
+ * On an HTTP/1.x connection of a `node:http(s)` server, both rules come down to the socket closing
+ * while the response has not ended (a response or a request destroyed before its end destroys the
+ * socket; a client that leaves closes it), so the live request scopes of one connection share one
+ * `'close'` listener on the socket, added with the first of them and removed with the last (none stays
+ * on an idle keep-alive connection), instead of two listeners on the request and the response: adding and removing listeners on the request and the
+ * response (and the shape changes of their `_events` objects that it causes) was the largest
+ * request-specific cost of a request scope. This also covers a response queued behind pipelined ones
+ * (it has no socket yet, so it never sees one close). HTTP/2 streams and look-alike requests keep the
+ * per-request listeners.
  */
 import {
   clearLongTimeout,
@@ -37,6 +47,9 @@ export class RequestState {
   live = false;
   /** Waiters for the end of the scope (shutdown). */
   ended: (() => void)[] | undefined = undefined;
+  /** The neighbours in {@link liveRequests} while live. */
+  prevLive: RequestState | undefined = undefined;
+  nextLive: RequestState | undefined = undefined;
 
   constructor(
     /** The Node request, or undefined for a web Request. */
@@ -67,8 +80,47 @@ export class RequestState {
   }
 }
 
-/** @internal Live request states (started, not ended), process-wide: graceful shutdown cancels them. */
-export const liveRequests: Set<RequestState> = singleton('http.liveRequests', () => new Set<RequestState>());
+/**
+ * @internal The live request states (started, not ended), process-wide: graceful shutdown cancels them.
+ * A doubly linked list through the states rather than a `Set`: entering and leaving it is two pointer
+ * writes per request, no hashing and no table to grow, shrink or rehash.
+ */
+export class LiveRequests {
+  #head: RequestState | undefined = undefined;
+  #size = 0;
+
+  /** How many request scopes are live. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds a state that is not in the list. */
+  add(state: RequestState): void {
+    const head = this.#head;
+    state.nextLive = head;
+    state.prevLive = undefined;
+    if (head !== undefined) head.prevLive = state;
+    this.#head = state;
+    this.#size++;
+  }
+
+  /** Removes a state that is in the list. */
+  delete(state: RequestState): void {
+    const { prevLive, nextLive } = state;
+    if (prevLive === undefined) this.#head = nextLive;
+    else prevLive.nextLive = nextLive;
+    if (nextLive !== undefined) nextLive.prevLive = prevLive;
+    state.prevLive = state.nextLive = undefined;
+    this.#size--;
+  }
+
+  *[Symbol.iterator](): IterableIterator<RequestState> {
+    for (let state = this.#head; state !== undefined; state = state.nextLive) yield state;
+  }
+}
+
+/** @internal Live request states (started, not ended), process-wide (every copy of the library). */
+export const liveRequests: LiveRequests = singleton('http.liveRequests.list', () => new LiveRequests());
 
 /**
  * @internal The state of a request scope, found through its source (no side table: a WeakMap entry per
@@ -93,6 +145,11 @@ interface Activation {
   target: SourceTarget;
   timer: TimerHandle;
   off: (() => void) | undefined;
+  /** The connection watched for this request (HTTP/1.x), with this activation in its list. */
+  connection: ConnectionWatch | undefined;
+  prev: Activation | undefined;
+  next: Activation | undefined;
+  source: RequestSource;
 }
 
 /** @internal The per-request source. */
@@ -105,11 +162,13 @@ export class RequestSource extends MultiSource {
 
   protected activate(target: SourceTarget): Activation {
     const state = this.state;
-    const activation: Activation = { target, timer: undefined, off: undefined };
+    const activation: Activation = { target, timer: undefined, off: undefined, connection: undefined, prev: undefined, next: undefined, source: this };
     this.#activation = activation;
-    state.live = true;
-    liveRequests.add(state);
-    if (state.req !== undefined && state.res !== undefined) activation.off = this.#watchNode(state.req, state.res);
+    if (!state.live) {
+      state.live = true;
+      liveRequests.add(state);
+    }
+    if (state.req !== undefined && state.res !== undefined) this.#watchNode(state.req, state.res, activation);
     else if (state.request !== undefined) activation.off = this.#watchSignal(state.request.signal);
     if (state.signal !== undefined && state.fired === undefined) {
       const offNode = activation.off;
@@ -129,24 +188,36 @@ export class RequestSource extends MultiSource {
   protected deactivate(state: unknown): void {
     const activation = state as Activation;
     if (this.#activation === activation) this.#activation = undefined;
+    if (activation.connection !== undefined) activation.connection.remove(activation);
     activation.off?.();
     activation.off = undefined;
     if (activation.timer !== undefined) clearLongTimeout(activation.target.clock, activation.timer);
     activation.timer = undefined;
     const request = this.state;
-    request.live = false;
-    liveRequests.delete(request);
+    if (request.live) {
+      request.live = false;
+      liveRequests.delete(request);
+    }
     const waiters = request.ended;
     request.ended = undefined;
     if (waiters !== undefined) for (const wake of waiters) wake();
   }
 
-  #watchNode(req: NodeRequest, res: NodeResponse): (() => void) | undefined {
-    if (res.writableEnded) return undefined;
+  #watchNode(req: NodeRequest, res: NodeResponse, activation: Activation): void {
+    if (res.writableEnded) return;
+    const socket = http1Socket(req, res);
+    if (socket !== undefined) {
+      // A destroyed response, or a request destroyed before its body completed, destroys the socket:
+      // gone before the scope started (the handler awaited something first), or closing, when its
+      // 'close' may already have been emitted.
+      if (socket.destroyed) this.fire('disconnect');
+      else ConnectionWatch.of(socket).add(activation);
+      return;
+    }
     // Already gone before the scope started (the handler awaited something first).
     if (res.destroyed || (req.destroyed && !req.complete)) {
       this.fire('disconnect');
-      return undefined;
+      return;
     }
     const onResponseClose = (): void => {
       off();
@@ -164,7 +235,7 @@ export class RequestSource extends MultiSource {
     };
     res.on('close', onResponseClose);
     req.on('close', onRequestClose);
-    return off;
+    activation.off = off;
   }
 
   /** A signal that aborts when the client leaves; one aborted with a `TimeoutError` is a route timeout. */
@@ -193,6 +264,93 @@ export class RequestSource extends MultiSource {
     const error: CancelationError | undefined = scope.cancelError;
     if (error !== undefined) endOfError.set(error, { end, state });
     return true;
+  }
+}
+
+/** The socket of a `node:http(s)` HTTP/1.x request whose response is on it, or undefined. */
+interface Http1Socket {
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * @internal The connection's socket when `req`/`res` are an HTTP/1.x exchange of a `node:http(s)`
+ * server, undefined otherwise (HTTP/2, whose `req.socket` is the session's; a test double): those are
+ * watched per request. A response queued behind pipelined ones has no socket yet: it will get this one.
+ */
+function http1Socket(req: NodeRequest, res: NodeResponse): Http1Socket | undefined {
+  if (req.httpVersionMajor !== 1) return undefined;
+  const socket = req.socket as unknown as (Http1Socket & { server?: unknown }) | null | undefined;
+  // A server's own socket has `server`; look-alikes (light-my-request's) do not, and their responses
+  // emit 'close' without a socket closing.
+  if (socket === null || socket === undefined || socket.server === undefined) return undefined;
+  const resSocket = res.socket as unknown;
+  if (resSocket !== null && resSocket !== undefined && resSocket !== socket) return undefined;
+  return socket;
+}
+
+/** Connections watched, by socket (an entry goes with its socket). */
+const connections = new WeakMap<object, ConnectionWatch>();
+
+/**
+ * @internal One `'close'` listener per HTTP/1.x connection, shared by the live request scopes on it
+ * (one at a time, more with pipelining): when the socket closes, each whose response has not ended is
+ * cancelled with reason `disconnect`. The listener is added with the first live request scope of the
+ * connection and removed with the last (SPEC §10: no listener outlives the response), so an idle
+ * keep-alive connection carries none.
+ */
+class ConnectionWatch {
+  head: Activation | undefined = undefined;
+  #closing = false;
+  readonly #socket: Http1Socket;
+  readonly #onClose = (): void => {
+    connections.delete(this.#socket);
+    this.closed();
+  };
+
+  constructor(socket: Http1Socket) {
+    this.#socket = socket;
+  }
+
+  static of(socket: Http1Socket): ConnectionWatch {
+    let watch = connections.get(socket);
+    if (watch === undefined) {
+      watch = new ConnectionWatch(socket);
+      connections.set(socket, watch);
+      socket.once('close', watch.#onClose);
+    }
+    return watch;
+  }
+
+  add(activation: Activation): void {
+    activation.connection = this;
+    const head = this.head;
+    activation.next = head;
+    if (head !== undefined) head.prev = activation;
+    this.head = activation;
+  }
+
+  remove(activation: Activation): void {
+    const { prev, next } = activation;
+    if (prev === undefined) this.head = next;
+    else prev.next = next;
+    if (next !== undefined) next.prev = prev;
+    activation.prev = activation.next = activation.connection = undefined;
+    if (this.head === undefined && !this.#closing) {
+      // The last live request of the connection ended: nothing of ours stays on the socket.
+      connections.delete(this.#socket);
+      this.#socket.off('close', this.#onClose);
+    }
+  }
+
+  closed(): void {
+    this.#closing = true;
+    for (let activation = this.head; activation !== undefined; activation = this.head) {
+      this.remove(activation);
+      const res = activation.source.state.res!;
+      if (!res.writableEnded) activation.source.fire('disconnect');
+    }
   }
 }
 

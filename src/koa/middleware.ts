@@ -4,9 +4,9 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Cancelable } from '../cancelable.js';
 import { reportCallbackError } from '../core/index.js';
-import { requestScope as httpRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
+import type { RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
-import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope } from '../adapters/common.js';
+import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, nodeRequestScope } from '../adapters/common.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -58,7 +58,7 @@ export function requestScope(options?: KoaScopeOptions): Middleware {
     const outer = ctx.scope;
     const scope = isRunningScope(outer)
       ? nestedRouteScope(outer, scopeOptions.timeout ?? Infinity, { req: ctx.req, res: ctx.res })
-      : httpRequestScope(ctx.req, ctx.res, scopeOptions);
+      : nodeRequestScope(ctx.req, ctx.res, scopeOptions);
     ctx.scope = scope;
     try {
       await scope.run(async (running) => {

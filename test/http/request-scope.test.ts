@@ -1,7 +1,8 @@
 // requestScope / handleRequest on real servers and clients (SPEC §10): disconnect rules for HTTP/1.1,
 // HTTP/2 and web Requests, the status mapping, detachment, listener hygiene.
-import type http from 'node:http';
+import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancelable, DisconnectCancelation, SignalCancelation, type TimeoutCancelation } from '../../src/index.js';
 import { handleRequest, requestInfo, type HandleRequestOptions, requestScope, statusFor, type NodeRequest, type NodeResponse } from '../../src/http/index.js';
@@ -99,6 +100,71 @@ describe('requestScope: disconnect (HTTP/1.1)', () => {
     const { before, after, status } = await counts.promise;
     expect(after).toEqual(before);
     expect(status).toBe('completed');
+  });
+
+  it('a request scope on a keep-alive connection holds one socket listener while it runs, and none after (SPEC §10)', async () => {
+    type Listeners = Function[]; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+    const seen: { added: number; left: number }[] = [];
+    const sockets = new Set<unknown>();
+    const front = await serve((req, res) => {
+      sockets.add(req.socket);
+      const before: Listeners = req.socket.listeners('close');
+      let during: Listeners = [];
+      void requestScope(req, res)
+        .run(async () => {
+          during = req.socket.listeners('close');
+          res.end('ok');
+        })
+        .then(() => {
+          // Node adds and removes its own per-request listeners: count only the ones that were not there before.
+          const after = req.socket.listeners('close');
+          seen.push({ added: during.filter((f) => !before.includes(f)).length, left: after.filter((f) => !before.includes(f)).length });
+        });
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        await new Promise<void>((resolve, reject) => {
+          http
+            .get(front.url, { agent }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            })
+            .on('error', reject);
+        });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      agent.destroy();
+    }
+    expect(sockets.size).toBe(1); // one connection, reused
+    // One listener for the live request, none left once it ended: the idle connection carries nothing of ours.
+    expect(seen).toEqual(Array.from({ length: 5 }, () => ({ added: 1, left: 0 })));
+  });
+
+  it('a pipelined request queued behind a slow one is cancelled when the connection closes', async () => {
+    const outcomes = new Map<string, unknown>();
+    const both = deferred();
+    const second = deferred();
+    const front = await serve((req, res) => {
+      requestScope(req, res)
+        .run(async (scope) => {
+          if (req.url === '/second') second.resolve();
+          await scope.sleep(10_000);
+        })
+        .catch((error: unknown) => {
+          outcomes.set(req.url!, error);
+          if (outcomes.size === 2) both.resolve();
+        });
+    });
+    const socket = net.connect(Number(new URL(front.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    await second.promise;
+    socket.destroy();
+    await both.promise;
+    expect(outcomes.get('/first')).toBeInstanceOf(DisconnectCancelation);
+    expect(outcomes.get('/second')).toBeInstanceOf(DisconnectCancelation);
   });
 
   it('a client already gone when the scope starts cancels it at start', async () => {
