@@ -61,8 +61,9 @@ export async function createSchema(db: PgQueryable, names: PgNames, schema: stri
       await db.query(statement);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      // 23505 unique_violation (pg_type), 42P07 duplicate_table, 42P06 duplicate_schema: created meanwhile.
-      if (code !== '23505' && code !== '42P07' && code !== '42P06') throw error;
+      // Created meanwhile by another process: 23505 unique_violation (pg_type), 42710 duplicate_object
+      // ('type ... already exists', the table's row type), 42P07 duplicate_table, 42P06 duplicate_schema.
+      if (code !== '23505' && code !== '42710' && code !== '42P07' && code !== '42P06') throw error;
     }
   }
 }
