@@ -9,8 +9,8 @@ export default {
   vitest: { configFile: 'vitest.stryker.config.ts', related: false },
   mutate: ['src/core/scope/**/*.ts'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
-  timeoutMS: 10_000,
+  concurrency: 1, // a shared 2-core machine: one worker
+  timeoutMS: 5_000,
   dryRunTimeoutMinutes: 15, // the core suite takes minutes on a loaded 2-core machine
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -11,7 +11,7 @@ import {
   TokenSource,
   type CancelationError,
 } from '../../src/index.js';
-import { rejection, track } from './helpers.js';
+import { atScale, rejection, track } from './helpers.js';
 import { flush, ManualClock } from './manual-clock.js';
 
 const never = (): Promise<never> => new Promise<never>(() => {});
@@ -309,7 +309,7 @@ describe('scale', () => {
   it('cancelling a parent cancels all of 100,000 running children', async () => {
     const clock = new ManualClock();
     const parent = new Cancelable({ clock, name: 'fan-out' });
-    const count = 100_000;
+    const count = atScale(100_000, 1_000);
     const children: Cancelable[] = [];
     const outcomes: Promise<unknown>[] = [];
     const parentRun = rejection(
@@ -336,7 +336,7 @@ describe('scale', () => {
 
   it('cancelling the root of a 10,000-deep chain cancels every level', async () => {
     const clock = new ManualClock();
-    const depth = 10_000;
+    const depth = atScale(10_000, 500);
     const scopes: Cancelable[] = [];
     let reachedLeaf!: () => void;
     const leafReached = new Promise<void>((resolve) => (reachedLeaf = resolve));
@@ -372,7 +372,7 @@ describe('scale', () => {
 
   it('a 10,000-deep chain of parents waiting for their children ends without a stack overflow', async () => {
     const clock = new ManualClock();
-    const depth = 10_000;
+    const depth = atScale(10_000, 500);
     const root = new Cancelable({ clock, name: 'root' });
     const chain: Cancelable[] = [];
     const outcomes: Promise<unknown>[] = [];
