@@ -10,6 +10,10 @@ export default {
   mutate: ['src/core/scope/**/*.ts'],
   coverageAnalysis: 'perTest',
   concurrency: 1, // a shared 2-core machine: one worker
+  // test/core/dual-copy.test.ts needs dist/: built in the sandbox before the initial test run. Built
+  // inside it, the build counted as "overhead", and Stryker adds the initial run's overhead to every
+  // mutant's timeout (a hanging mutant then took a minute).
+  buildCommand: 'npx tsup',
   timeoutMS: 5_000,
   dryRunTimeoutMinutes: 15, // the core suite takes minutes on a loaded 2-core machine
   reporters: ['clear-text', 'progress', 'json'],

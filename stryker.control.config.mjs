@@ -12,5 +12,6 @@ export default {
   ...base,
   vitest: { configFile: 'vitest.stryker.control.config.ts', related: false },
   mutate: ['src/control/**/*.ts'],
+  buildCommand: undefined, // none of these tests imports dist/
   jsonReporter: { fileName: 'reports/mutation/control.json' },
 };

@@ -14,7 +14,7 @@ export default defineConfig({
     // The scale tests run smaller trees and the child-process-only test is skipped (test/core/helpers.ts
     // `underMutation`): each mutant's run takes seconds, not tens of seconds.
     env: { CANCELABLE_MUTATION: '1' },
-    testTimeout: 60_000,
+    testTimeout: 15_000, // a mutant that makes a test hang fails it here
     hookTimeout: 20_000,
   },
 });

@@ -17,7 +17,7 @@ export default defineConfig({
     ],
     setupFiles: ['test/harness/setup.ts'],
     isolate: false, // as in vitest.stryker.config.ts: Stryker switches mutants at run time
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 15_000, // a mutant that makes a test hang fails it here
+    hookTimeout: 20_000,
   },
 });
