@@ -14,7 +14,7 @@ export default {
   // inside it, the build counted as "overhead", and Stryker adds the initial run's overhead to every
   // mutant's timeout (a hanging mutant then took a minute).
   buildCommand: 'npx tsup',
-  timeoutMS: 5_000,
+  timeoutMS: 3_000,
   dryRunTimeoutMinutes: 15, // the core suite takes minutes on a loaded 2-core machine
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

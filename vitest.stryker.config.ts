@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 // make every mutant take tens of seconds and measure nothing a mutant of the logic changes.
 export default defineConfig({
   test: {
-    include: ['test/core/**/*.test.ts'],
+    // The core tests, and the diagnostics tests that read what the kernel logs and publishes.
+    include: ['test/core/**/*.test.ts', 'test/diagnostics/channels.test.ts', 'test/diagnostics/logger.test.ts'],
     exclude: ['test/core/leaks.test.ts', 'test/core/retention.test.ts'],
     setupFiles: ['test/harness/setup.ts'],
     // One module graph for all the files of a run (Stryker switches mutants at run time, so no
