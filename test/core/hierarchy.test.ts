@@ -11,6 +11,7 @@ import {
   TokenSource,
   type CancelationError,
 } from '../../src/index.js';
+import { holdScope } from '../../src/core/index.js';
 import { atScale, rejection, track } from './helpers.js';
 import { flush, ManualClock } from './manual-clock.js';
 
@@ -422,5 +423,26 @@ describe('Cancelable.current()', () => {
     expect(lingering?.()).toBeUndefined(); // called from the test's context
     release();
     await parentRun;
+  });
+});
+
+// Mutation testing (docs/reliability.md): what a hold sees when its scope ends.
+describe('holds (workers, processes, outcome hooks) at the end of a run', () => {
+  it('are asked to stop with the run outcome, and the scope settles once they release', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    const seen: unknown[] = [];
+    let release: (() => void) | undefined;
+    const run = track(
+      scope.run(() => {
+        release = holdScope(scope, { stop: (error, outcome) => void seen.push(error, outcome) });
+        return 'value';
+      }),
+    );
+    await flush();
+    expect(seen).toEqual([undefined, { status: 'completed', ok: true, value: 'value' }]);
+    expect(run.settled).toBe(false);
+    release!();
+    await expect(run.promise).resolves.toBe('value');
   });
 });

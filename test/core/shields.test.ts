@@ -343,3 +343,24 @@ describe('shield()', () => {
     await flush();
   });
 });
+
+// Mutation testing (docs/reliability.md): the end of the last shield restarts only a grace period
+// that expired during it.
+describe('the end of a shield without a cancellation', () => {
+  it('arms no grace period: the body runs on past graceMs and completes', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: 10 });
+    const run = track(
+      scope.run(async (s) => {
+        await s.shield(() => 'cleaned up');
+        await s.sleep(100);
+        return 'done';
+      }),
+    );
+    await flush();
+    expect(clock.delays).toEqual([100]); // the sleep only
+    await clock.tick(100);
+    await expect(run.promise).resolves.toBe('done');
+    expect(scope.status).toBe('completed');
+  });
+});
