@@ -445,4 +445,101 @@ describe('holds (workers, processes, outcome hooks) at the end of a run', () => 
     release!();
     await expect(run.promise).resolves.toBe('value');
   });
+
+  it('are told of the cancellation; a hold without a cancelled hook is skipped', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    const seen: unknown[] = [];
+    const releases: ((() => void) | undefined)[] = [];
+    const run = rejection(
+      scope.run(async (s) => {
+        releases.push(holdScope(s, { stop: () => releases.forEach((release) => release?.()) }));
+        releases.push(holdScope(s, { cancelled: (error) => void seen.push(error) }));
+        await s.sleep(10);
+      }),
+    );
+    await flush();
+    expect(scope.cancel()).toBe(true);
+    expect(seen).toEqual([scope.cancelError]);
+    expect(await run).toBe(scope.cancelError);
+  });
+});
+
+// Mutation testing (docs/reliability.md): what the cancellation tree skips, and what it leaves as it was.
+describe('the cancellation tree', () => {
+  it('a completed child whose onComplete still runs is not cancelled by its parent', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock, name: 'parent' });
+    let child!: Cancelable;
+    let finishCallback!: () => void;
+    let childRun!: Promise<unknown>;
+    const parentRun = parent.run(async (p) => {
+        child = new Cancelable({ clock, name: 'child' }).onComplete(() => new Promise<void>((resolve) => (finishCallback = resolve)));
+        childRun = child.run(() => 'done');
+        await flush();
+        expect(child.status).toBe('completed');
+        expect(p.cancel()).toBe(true); // a parent with a child still in its ledger
+        expect(child.isCancelled).toBe(false);
+        finishCallback();
+        await childRun;
+      });
+    await parentRun; // a value is always a completion
+    expect(child.isCancelled).toBe(false);
+    expect(child.status).toBe('completed');
+  });
+
+  it('a parent that ends while its completed child runs onComplete leaves the child uncancelled', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock });
+    let child!: Cancelable;
+    let finishCallback!: () => void;
+    const parentRun = track(
+      parent.run(async () => {
+        child = new Cancelable({ clock }).onComplete(() => new Promise<void>((resolve) => (finishCallback = resolve)));
+        void child.run(() => 'done');
+        await flush();
+        return 'parent done';
+      }),
+    );
+    await flush();
+    expect(parentRun.settled).toBe(false); // draining: waits for the child's callback
+    expect(child.isCancelled).toBe(false);
+    finishCallback();
+    await expect(parentRun.promise).resolves.toBe('parent done');
+    expect(child.status).toBe('completed');
+  });
+
+  it('a scope cancelled before it starts keeps its own error when it starts under a cancelled parent', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock });
+    const parentRun = rejection(
+      parent.run(async (p) => {
+        p.cancel('parent stop');
+        const child = new Cancelable({ clock });
+        child.cancel('own stop');
+        const own = child.cancelError;
+        expect(await rejection(child.run(() => undefined))).toBe(own);
+        expect(child.cancelError).toBe(own);
+        expect(own).not.toBeInstanceOf(ParentCancelation);
+      }),
+    );
+    await parentRun;
+  });
+
+  it('leaves Error.stackTraceLimit as it was after building the children\'s errors', async () => {
+    const clock = new ManualClock();
+    const before = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+    const parent = new Cancelable({ clock });
+    const run = parent.run(async (p) => {
+        const children = [1, 2].map(() => new Cancelable({ clock }).run((c) => c.sleep(10)).catch(() => undefined));
+        await flush();
+        p.cancel();
+        await Promise.all(children);
+      });
+    await run;
+    const after = Error.stackTraceLimit;
+    Error.stackTraceLimit = before;
+    expect(after).toBe(17);
+  });
 });
