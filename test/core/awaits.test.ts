@@ -279,3 +279,25 @@ describe('waits on a cancelled or ended scope', () => {
     expect(never.settled).toBe(false);
   });
 });
+
+describe('a race whose promise settles after the cancellation', () => {
+  it('lets the late value go without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let resolveLate!: (value: number) => void;
+      const late = new Promise<number>((resolve) => (resolveLate = resolve));
+      await new Cancelable().run(async (s) => {
+        const racing = s.race(late);
+        s.cancel();
+        await expect(racing).rejects.toBe(s.cancelError);
+      });
+      resolveLate(1);
+      await flush();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

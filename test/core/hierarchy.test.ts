@@ -465,6 +465,57 @@ describe('holds (workers, processes, outcome hooks) at the end of a run', () => 
   });
 });
 
+describe('the ledger while the scope drains or after it ended', () => {
+  it('no hold on an ended scope', async () => {
+    const scope = new Cancelable();
+    await scope.run(() => undefined);
+    expect(holdScope(scope, { stop: () => undefined })).toBeUndefined();
+  });
+
+  it('a hold added while the scope drains is asked to stop at once (one without stop is kept)', async () => {
+    const scope = new Cancelable();
+    const stops: unknown[] = [];
+    const releases: ((() => void) | undefined)[] = [];
+    await scope.run((s) => {
+      releases.push(
+        holdScope(s, {
+          stop: () => {
+            releases.push(holdScope(s, {})); // no stop hook
+            releases.push(holdScope(s, { stop: (_error, outcome) => void stops.push(outcome) }));
+            for (const release of releases) release?.();
+          },
+        }),
+      );
+      return 'v';
+    });
+    expect(stops).toEqual([{ status: 'completed', ok: true, value: 'v' }]);
+  });
+
+  it('a child started while its cancelled parent drains gets the parent cancellation, with its cause', async () => {
+    const parent = new Cancelable({ name: 'p' });
+    let child: Cancelable | undefined;
+    let childRun: Promise<unknown> | undefined;
+    const run = rejection(
+      parent.run(async (p) => {
+        const release = holdScope(p, {
+          stop: () => {
+            child = new Cancelable({ parent: p, name: 'late' });
+            childRun = child.run(() => undefined);
+            release?.();
+          },
+        });
+        p.cancel('stop');
+        p.throwIfCancelled();
+      }),
+    );
+    expect(await run).toBe(parent.cancelError);
+    await childRun;
+    expect(child!.cancelError).toBeInstanceOf(ParentCancelation);
+    expect(child!.cancelError!.cause).toBe(parent.cancelError);
+    expect(child!.cancelError!.message).toBe("Parent 'p' was cancelled: stop");
+  });
+});
+
 // Mutation testing (docs/reliability.md): what the cancellation tree skips, and what it leaves as it was.
 describe('the cancellation tree', () => {
   it('a completed child whose onComplete still runs is not cancelled by its parent', async () => {
