@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // The tests StrykerJS runs against each mutant of src/core/scope/** (stryker.config.mjs): the core
-// tests, without the two long heap measurements (100,000 scopes; 20,000-scope slopes), which would
-// make every mutant take tens of seconds and measure nothing a mutant of the logic changes.
+// tests and the diagnostics channel/logger tests, without the two long heap measurements (100,000
+// scopes; 20,000-scope slopes), which would make every mutant take tens of seconds and measure nothing
+// a mutant of the logic changes (what they measure is listed per survivor in docs/reliability.md).
 export default defineConfig({
   test: {
     // The core tests, and the diagnostics tests that read what the kernel logs and publishes.
