@@ -1,6 +1,11 @@
 // The control endpoint's wire format and the CLI's name patterns, unit by unit (mutation testing,
-// docs/reliability.md): line splitting with its cap, encoding, and /regex/flags parsing.
-import { describe, expect, it } from 'vitest';
+// docs/reliability.md): line splitting with its cap, encoding, /regex/flags parsing, and the checks
+// of socket directories.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkSocketParent, isPerUserTempDir, preparePrivateDir } from '../../src/control/socket-dir.js';
 import { encodeLine, LineSplitter } from '../../src/control/protocol.js';
 import { parseNamePattern } from '../../src/control/name-pattern.js';
 
@@ -76,5 +81,53 @@ describe('parseNamePattern', () => {
     expect(() => parseNamePattern(42 as never)).toThrow(new TypeError('pattern must be a string, got 42'));
     expect(() => parseNamePattern('')).toThrow(new RangeError('pattern must not be empty'));
     expect(() => parseNamePattern('/(/')).toThrow(/^pattern "\/\(\/" is not a valid regular expression: /);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('socket directories (socket-dir.ts)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'cbl-dir-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  let counter = 0;
+  const fresh = (mode = 0o700): string => {
+    const dir = join(root, `d${++counter}`);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    return dir;
+  };
+
+  it('isPerUserTempDir: only <tmpdir>/cancelable-<name>', () => {
+    expect(isPerUserTempDir(join(tmpdir(), 'cancelable-0'))).toBe(true);
+    expect(isPerUserTempDir(join(tmpdir(), 'cancelable-a.b_c-1'))).toBe(true);
+    expect(isPerUserTempDir(join(tmpdir(), 'cancelable-'))).toBe(false);
+    expect(isPerUserTempDir(join(tmpdir(), 'other-0'))).toBe(false);
+    expect(isPerUserTempDir(join(tmpdir(), 'x', 'cancelable-0'))).toBe(false);
+    expect(isPerUserTempDir(join(tmpdir(), 'cancelable-a b'))).toBe(false);
+  });
+
+  it('preparePrivateDir: missing, a file, a symlink, group- or other-writable', () => {
+    expect(() => preparePrivateDir(join(root, 'missing'), false)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', message: `cannot use ${join(root, 'missing')} for a control socket: it does not exist` }),
+    );
+    const file = join(root, 'file');
+    writeFileSync(file, '');
+    expect(() => preparePrivateDir(file, false)).toThrow(expect.objectContaining({ code: 'ENOTDIR', message: expect.stringContaining('it is not a directory') }));
+    const link = join(root, 'link');
+    symlinkSync(fresh(), link);
+    expect(() => preparePrivateDir(link, false)).not.toThrow(); // a user-chosen directory may be a symlink
+    expect(() => preparePrivateDir(link, true)).toThrow(expect.objectContaining({ code: 'ENOTDIR', message: expect.stringContaining('it is a symbolic link') }));
+    expect(() => preparePrivateDir(fresh(0o770), false)).toThrow(expect.objectContaining({ code: 'EACCES', message: expect.stringContaining('(mode 0770)') }));
+    expect(() => preparePrivateDir(fresh(0o702), false)).toThrow(/\(mode 0702\)/);
+    expect(() => preparePrivateDir(fresh(0o1757), false)).toThrow(/\(mode 01757\)/); // sticky is not enough for the per-user directory
+    expect(() => preparePrivateDir(fresh(0o755), false)).not.toThrow();
+    const created = join(root, 'created');
+    preparePrivateDir(created, true);
+    expect(statSync(created).mode & 0o7777).toBe(0o700);
+    preparePrivateDir(created, true); // exists already: fine
+  });
+
+  it('checkSocketParent: a sticky directory writable by all is fine, a plain one is not; a missing one is left to listen()', () => {
+    expect(() => checkSocketParent(join(fresh(0o1777), 's.sock'))).not.toThrow();
+    expect(() => checkSocketParent(join(fresh(0o777), 's.sock'))).toThrow(expect.objectContaining({ code: 'EACCES', message: expect.stringContaining('(mode 0777)') }));
+    expect(() => checkSocketParent(join(root, 'nowhere', 's.sock'))).not.toThrow();
   });
 });
