@@ -1,13 +1,14 @@
 // The control endpoint's wire format and the CLI's name patterns, unit by unit (mutation testing,
 // docs/reliability.md): line splitting with its cap, encoding, /regex/flags parsing, and the checks
 // of socket directories.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSocketParent, isPerUserTempDir, preparePrivateDir } from '../../src/control/socket-dir.js';
 import { encodeLine, LineSplitter } from '../../src/control/protocol.js';
 import { parseNamePattern } from '../../src/control/name-pattern.js';
+import { otherUser } from './helpers.js';
 
 function splitter(maxBytes: number): { push: (text: string) => void; lines: string[]; oversize: number } {
   const state = { lines: [] as string[], oversize: 0 };
@@ -102,6 +103,9 @@ describe.skipIf(process.platform === 'win32')('socket directories (socket-dir.ts
     expect(isPerUserTempDir(join(tmpdir(), 'other-0'))).toBe(false);
     expect(isPerUserTempDir(join(tmpdir(), 'x', 'cancelable-0'))).toBe(false);
     expect(isPerUserTempDir(join(tmpdir(), 'cancelable-a b'))).toBe(false);
+    expect(isPerUserTempDir(join(tmpdir(), 'my-cancelable-0'))).toBe(false);
+    // A sibling of the temp dir whose name has the same length: not under it.
+    expect(isPerUserTempDir(join(`${tmpdir().slice(0, -1)}${tmpdir().endsWith('X') ? 'Y' : 'X'}`, 'cancelable-0'))).toBe(false);
   });
 
   it('preparePrivateDir: missing, a file, a symlink, group- or other-writable', () => {
@@ -123,6 +127,21 @@ describe.skipIf(process.platform === 'win32')('socket directories (socket-dir.ts
     preparePrivateDir(created, true);
     expect(statSync(created).mode & 0o7777).toBe(0o700);
     preparePrivateDir(created, true); // exists already: fine
+  });
+
+  it('preparePrivateDir: a directory it cannot create, and one of another user', () => {
+    const parentMissing = join(root, 'no-parent', 'cancelable-x');
+    expect(() => preparePrivateDir(parentMissing, true)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', message: expect.stringMatching(/^cannot use .* for a control socket: ENOENT/) }),
+    );
+    const nobody = otherUser();
+    if (nobody === undefined) return;
+    const theirs = fresh();
+    chownSync(theirs, nobody.uid, nobody.gid);
+    expect(() => preparePrivateDir(theirs, false)).toThrow(
+      expect.objectContaining({ code: 'EACCES', message: expect.stringContaining(`it belongs to uid ${nobody.uid}, not to this user (uid ${process.getuid!()})`) }),
+    );
+    expect(() => checkSocketParent(join(theirs, 's.sock'))).toThrow(/it belongs to uid/);
   });
 
   it('checkSocketParent: a sticky directory writable by all is fine, a plain one is not; a missing one is left to listen()', () => {
