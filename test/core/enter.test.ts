@@ -206,3 +206,21 @@ describe('enter(): disposal while ending, and a failed start', () => {
     expect(scope.status).toBe('failed');
   });
 });
+
+describe('enter(): disposal while the end callbacks run', () => {
+  it('a second disposal waits for the async onComplete of the first', async () => {
+    const log: string[] = [];
+    let finish!: () => void;
+    const scope = new Cancelable().onComplete(() => new Promise<void>((resolve) => (finish = resolve)));
+    scope.enter();
+    const first = scope[Symbol.asyncDispose]().then(() => void log.push('first'));
+    await flush();
+    expect(scope.status).toBe('completed'); // ended; its callback still runs
+    const second = scope[Symbol.asyncDispose]().then(() => void log.push('second'));
+    await flush();
+    expect(log).toEqual([]);
+    finish();
+    await Promise.all([first, second]);
+    expect(log.sort()).toEqual(['first', 'second']);
+  });
+});
