@@ -173,3 +173,131 @@ describe('addCancelListener (internal API for streams, workers, processes)', () 
     );
   });
 });
+
+// Mutation testing (docs/reliability.md): the waits of a scope that is already cancelled or has ended,
+// listeners, and waitForCancel.
+describe('waits on a cancelled or ended scope', () => {
+  it('race() of a plain value or a foreign thenable on a cancelled scope rejects at once', async () => {
+    const scope = new Cancelable();
+    scope.cancel('gone');
+    const error = scope.cancelError;
+    await expect(scope.race(42)).rejects.toBe(error);
+    let handled = false;
+    const thenable = { then: (_: unknown, onError: unknown) => void (handled = typeof onError === 'function') };
+    await expect(scope.race(thenable as unknown as PromiseLike<number>)).rejects.toBe(error);
+    expect(handled).toBe(true);
+  });
+
+  it('race() on an ended scope is a plain await', async () => {
+    const scope = new Cancelable();
+    await scope.run(() => undefined);
+    await expect(scope.race(Promise.resolve(5))).resolves.toBe(5);
+    await expect(scope.race(6)).resolves.toBe(6);
+  });
+
+  it('race() of a thenable whose then() throws rejects with that error', async () => {
+    const error = new Error('then() threw');
+    await new Cancelable().run(async (s) => {
+      const thenable = {
+        then(): never {
+          throw error;
+        },
+      };
+      await expect(s.race(thenable as unknown as PromiseLike<number>)).rejects.toBe(error);
+    });
+  });
+
+  it('a pending race rejects as soon as the scope is cancelled', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    await scope.run(async (s) => {
+      const racing = s.race(new Promise<never>(() => {}));
+      expect(s.cancel()).toBe(true);
+      await expect(racing).rejects.toBe(s.cancelError);
+    });
+  });
+
+  it('onCancellation: at once when cancelled, once on cancel, never when ended; off() is safe after it fired', async () => {
+    const seen: unknown[] = [];
+    const cancelled = new Cancelable();
+    cancelled.cancel();
+    onCancellation(cancelled, (error) => void seen.push(error));
+    expect(seen).toEqual([cancelled.cancelError]);
+
+    seen.length = 0;
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    let off!: () => void;
+    const run = rejection(
+      scope.run(async (s) => {
+        off = onCancellation(s, (error) => void seen.push(error));
+        await s.sleep(10);
+      }),
+    );
+    await flush();
+    scope.cancel();
+    expect(seen).toEqual([scope.cancelError]);
+    expect(() => off()).not.toThrow();
+    await run;
+
+    const ended = new Cancelable();
+    await ended.run(() => undefined);
+    const offEnded = onCancellation(ended, () => void seen.push('never'));
+    expect(() => offEnded()).not.toThrow();
+    expect(seen).toEqual([scope.cancelError]);
+  });
+
+  it('a listener still registered when its scope ends uncancelled lets the run settle', async () => {
+    const seen: unknown[] = [];
+    const value = await new Cancelable().run((s) => {
+      onCancellation(s, () => void seen.push('never'));
+      return 'ended';
+    });
+    expect(value).toBe('ended');
+    expect(seen).toEqual([]);
+  });
+
+  it('waitForCancel(): the cancellation error when it comes, at once when cancelled, never when ended', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    let waited!: Promise<unknown>;
+    const run = rejection(
+      scope.run(async (s) => {
+        waited = s.waitForCancel();
+        await s.sleep(10);
+      }),
+    );
+    await flush();
+    scope.cancel();
+    await expect(waited).resolves.toBe(scope.cancelError);
+    await expect(scope.waitForCancel()).resolves.toBe(scope.cancelError);
+    await run;
+    const ended = new Cancelable();
+    await ended.run(() => undefined);
+    const never = track(ended.waitForCancel());
+    await flush();
+    expect(never.settled).toBe(false);
+  });
+});
+
+describe('a race whose promise settles after the cancellation', () => {
+  it('lets the late value go without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let resolveLate!: (value: number) => void;
+      const late = new Promise<number>((resolve) => (resolveLate = resolve));
+      await new Cancelable().run(async (s) => {
+        const racing = s.race(late);
+        s.cancel();
+        await expect(racing).rejects.toBe(s.cancelError);
+      });
+      resolveLate(1);
+      await flush();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -261,3 +261,17 @@ describe('progress', () => {
     }
   });
 });
+
+describe('end callbacks: arguments and additions during a run', () => {
+  it('onComplete gets the context only; a callback added while they run waits for no run', async () => {
+    const calls: unknown[][] = [];
+    const scope = new Cancelable();
+    scope.onComplete((...args: unknown[]) => {
+      calls.push(args);
+      scope.onComplete(() => void calls.push(['added']));
+    });
+    await scope.run(() => 'value');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toHaveLength(1);
+  });
+});

@@ -166,3 +166,61 @@ describe('the async context after the block', () => {
     );
   });
 });
+
+// Mutation testing (docs/reliability.md): disposal while the block's scope is still ending, and a
+// block whose start failed.
+describe('enter(): disposal while ending, and a failed start', () => {
+  it('a second disposal while the first waits for a child resolves once the scope has ended', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, name: 'block' });
+    scope.enter();
+    let childEnded = false;
+    const child = new Cancelable({ clock, name: 'child', graceMs: 20 });
+    const childRun = child.run(() => new Promise<void>(() => {})).catch(() => void (childEnded = true));
+    const first = scope[Symbol.asyncDispose]();
+    expect(scope.status).toBe('running'); // settling: it waits for the child (grace 20 ms)
+    let secondDone = false;
+    const second = scope[Symbol.asyncDispose]().then(() => void (secondDone = true));
+    await flush();
+    expect(secondDone).toBe(false);
+    await clock.tick(20);
+    await Promise.all([first, second, childRun]);
+    expect(childEnded).toBe(true);
+    expect(secondDone).toBe(true);
+    expect(scope.status).toBe('completed');
+  });
+
+  it('a source that fails to start: enter() throws, and onStart never runs', async () => {
+    const failure = new Error('no start');
+    const source = new (class extends CancelationSource {
+      start(): void {
+        throw failure;
+      }
+      stop(): void {}
+    })();
+    const started: string[] = [];
+    const scope = new Cancelable({ sources: [source] }).onStart(() => void started.push('start'));
+    expect(() => scope.enter()).toThrow(failure);
+    await flush();
+    expect(started).toEqual([]);
+    expect(scope.status).toBe('failed');
+  });
+});
+
+describe('enter(): disposal while the end callbacks run', () => {
+  it('a second disposal waits for the async onComplete of the first', async () => {
+    const log: string[] = [];
+    let finish!: () => void;
+    const scope = new Cancelable().onComplete(() => new Promise<void>((resolve) => (finish = resolve)));
+    scope.enter();
+    const first = scope[Symbol.asyncDispose]().then(() => void log.push('first'));
+    await flush();
+    expect(scope.status).toBe('completed'); // ended; its callback still runs
+    const second = scope[Symbol.asyncDispose]().then(() => void log.push('second'));
+    await flush();
+    expect(log).toEqual([]);
+    finish();
+    await Promise.all([first, second]);
+    expect(log.sort()).toEqual(['first', 'second']);
+  });
+});

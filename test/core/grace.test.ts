@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cancelable, CancelationToken, DEFAULT_GRACE_MS, channelNames } from '../../src/index.js';
 import { listen, rejection, track } from './helpers.js';
-import { ManualClock } from './manual-clock.js';
+import { flush, ManualClock } from './manual-clock.js';
 
 const never = (): Promise<never> => new Promise<never>(() => {});
 
@@ -149,5 +149,55 @@ describe('grace period', () => {
     await clock.tick(290);
     expect(run.settled).toBe(true);
     await rejection(run.promise);
+  });
+});
+
+// Mutation testing (docs/reliability.md): when the grace period is armed, and what an abandoned body's
+// late outcome logs.
+describe('grace period: when it is armed', () => {
+  it('a cancellation during an async onStart: the grace counts from the body, not from the cancellation', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: 50 });
+    scope.onStart(() => new Promise<void>((resolve) => clock.setTimeout(resolve, 30, undefined)));
+    const run = track(scope.run(() => never()));
+    scope.cancel('during start');
+    await clock.tick(30); // the body starts now
+    await clock.tick(49);
+    expect(run.settled).toBe(false);
+    await clock.tick(1);
+    expect(run.settled).toBe(true);
+    await rejection(run.promise);
+  });
+
+  it('graceMs: Infinity arms no timer: run() waits for the body for ever', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: Infinity });
+    let finish!: () => void;
+    const run = track(scope.run(() => new Promise<void>((resolve) => (finish = resolve))));
+    scope.cancel();
+    expect(clock.pending).toBe(0);
+    await clock.tick(1_000_000);
+    expect(run.settled).toBe(false);
+    finish();
+    await run.promise; // a value is always a completion (SPEC §3)
+    expect(scope.status).toBe('completed');
+  });
+
+  it('an abandoned body that settles later is logged at debug level', async () => {
+    const clock = new ManualClock();
+    const debug: unknown[][] = [];
+    const logger = { warn: () => undefined, debug: (...args: unknown[]) => void debug.push(args) };
+    const scope = new Cancelable({ clock, graceMs: 5, name: 'late', logger });
+    let finish!: (value: string) => void;
+    const run = rejection(scope.run(() => new Promise<string>((resolve) => (finish = resolve))));
+    scope.cancel();
+    await clock.tick(5);
+    await run;
+    debug.length = 0;
+    finish('done anyway');
+    await flush(1);
+    expect(debug).toHaveLength(1);
+    expect(debug[0]![0]).toBe("cancelable: abandoned body of 'late' settled after the scope ended");
+    expect(debug[0]![1]).toEqual({ operationId: scope.id });
   });
 });

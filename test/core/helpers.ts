@@ -1,6 +1,16 @@
 /** Small helpers shared by the core tests. */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
+/**
+ * Set by the mutation-testing configs (vitest.stryker.config.ts): the scale tests run a smaller tree
+ * (the same logic; instrumented code is several times slower), and a test whose assertions all run in
+ * child processes (which never see the active mutant) is skipped.
+ */
+export const underMutation = process.env.CANCELABLE_MUTATION === '1';
+
+/** `full`, or `reduced` under mutation testing. */
+export const atScale = (full: number, reduced: number): number => (underMutation ? reduced : full);
+
 /** Collects what is published on a diagnostics channel until `stop()`. */
 export function listen<T = Record<string, unknown>>(name: string): { messages: T[]; stop: () => void } {
   const messages: T[] = [];

@@ -11,7 +11,8 @@ import {
   TokenSource,
   type CancelationError,
 } from '../../src/index.js';
-import { rejection, track } from './helpers.js';
+import { holdScope } from '../../src/core/index.js';
+import { atScale, rejection, track } from './helpers.js';
 import { flush, ManualClock } from './manual-clock.js';
 
 const never = (): Promise<never> => new Promise<never>(() => {});
@@ -309,7 +310,7 @@ describe('scale', () => {
   it('cancelling a parent cancels all of 100,000 running children', async () => {
     const clock = new ManualClock();
     const parent = new Cancelable({ clock, name: 'fan-out' });
-    const count = 100_000;
+    const count = atScale(100_000, 1_000);
     const children: Cancelable[] = [];
     const outcomes: Promise<unknown>[] = [];
     const parentRun = rejection(
@@ -336,7 +337,7 @@ describe('scale', () => {
 
   it('cancelling the root of a 10,000-deep chain cancels every level', async () => {
     const clock = new ManualClock();
-    const depth = 10_000;
+    const depth = atScale(10_000, 500);
     const scopes: Cancelable[] = [];
     let reachedLeaf!: () => void;
     const leafReached = new Promise<void>((resolve) => (reachedLeaf = resolve));
@@ -372,7 +373,7 @@ describe('scale', () => {
 
   it('a 10,000-deep chain of parents waiting for their children ends without a stack overflow', async () => {
     const clock = new ManualClock();
-    const depth = 10_000;
+    const depth = atScale(10_000, 500);
     const root = new Cancelable({ clock, name: 'root' });
     const chain: Cancelable[] = [];
     const outcomes: Promise<unknown>[] = [];
@@ -422,5 +423,174 @@ describe('Cancelable.current()', () => {
     expect(lingering?.()).toBeUndefined(); // called from the test's context
     release();
     await parentRun;
+  });
+});
+
+// Mutation testing (docs/reliability.md): what a hold sees when its scope ends.
+describe('holds (workers, processes, outcome hooks) at the end of a run', () => {
+  it('are asked to stop with the run outcome, and the scope settles once they release', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    const seen: unknown[] = [];
+    let release: (() => void) | undefined;
+    const run = track(
+      scope.run(() => {
+        release = holdScope(scope, { stop: (error, outcome) => void seen.push(error, outcome) });
+        return 'value';
+      }),
+    );
+    await flush();
+    expect(seen).toEqual([undefined, { status: 'completed', ok: true, value: 'value' }]);
+    expect(run.settled).toBe(false);
+    release!();
+    await expect(run.promise).resolves.toBe('value');
+  });
+
+  it('are told of the cancellation; a hold without a cancelled hook is skipped', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock });
+    const seen: unknown[] = [];
+    const releases: ((() => void) | undefined)[] = [];
+    const run = rejection(
+      scope.run(async (s) => {
+        releases.push(holdScope(s, { stop: () => releases.forEach((release) => release?.()) }));
+        releases.push(holdScope(s, { cancelled: (error) => void seen.push(error) }));
+        await s.sleep(10);
+      }),
+    );
+    await flush();
+    expect(scope.cancel()).toBe(true);
+    expect(seen).toEqual([scope.cancelError]);
+    expect(await run).toBe(scope.cancelError);
+  });
+});
+
+describe('the ledger while the scope drains or after it ended', () => {
+  it('no hold on an ended scope', async () => {
+    const scope = new Cancelable();
+    await scope.run(() => undefined);
+    expect(holdScope(scope, { stop: () => undefined })).toBeUndefined();
+  });
+
+  it('a hold added while the scope drains is asked to stop at once (one without stop is kept)', async () => {
+    const scope = new Cancelable();
+    const stops: unknown[] = [];
+    const releases: ((() => void) | undefined)[] = [];
+    await scope.run((s) => {
+      releases.push(
+        holdScope(s, {
+          stop: () => {
+            releases.push(holdScope(s, {})); // no stop hook
+            releases.push(holdScope(s, { stop: (_error, outcome) => void stops.push(outcome) }));
+            for (const release of releases) release?.();
+          },
+        }),
+      );
+      return 'v';
+    });
+    expect(stops).toEqual([{ status: 'completed', ok: true, value: 'v' }]);
+  });
+
+  it('a child started while its cancelled parent drains gets the parent cancellation, with its cause', async () => {
+    const parent = new Cancelable({ name: 'p' });
+    let child: Cancelable | undefined;
+    let childRun: Promise<unknown> | undefined;
+    const run = rejection(
+      parent.run(async (p) => {
+        const release = holdScope(p, {
+          stop: () => {
+            child = new Cancelable({ parent: p, name: 'late' });
+            childRun = child.run(() => undefined);
+            release?.();
+          },
+        });
+        p.cancel('stop');
+        p.throwIfCancelled();
+      }),
+    );
+    expect(await run).toBe(parent.cancelError);
+    await childRun;
+    expect(child!.cancelError).toBeInstanceOf(ParentCancelation);
+    expect(child!.cancelError!.cause).toBe(parent.cancelError);
+    expect(child!.cancelError!.message).toBe("Parent 'p' was cancelled: stop");
+  });
+});
+
+// Mutation testing (docs/reliability.md): what the cancellation tree skips, and what it leaves as it was.
+describe('the cancellation tree', () => {
+  it('a completed child whose onComplete still runs is not cancelled by its parent', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock, name: 'parent' });
+    let child!: Cancelable;
+    let finishCallback!: () => void;
+    let childRun!: Promise<unknown>;
+    const parentRun = parent.run(async (p) => {
+        child = new Cancelable({ clock, name: 'child' }).onComplete(() => new Promise<void>((resolve) => (finishCallback = resolve)));
+        childRun = child.run(() => 'done');
+        await flush();
+        expect(child.status).toBe('completed');
+        expect(p.cancel()).toBe(true); // a parent with a child still in its ledger
+        expect(child.isCancelled).toBe(false);
+        finishCallback();
+        await childRun;
+      });
+    await parentRun; // a value is always a completion
+    expect(child.isCancelled).toBe(false);
+    expect(child.status).toBe('completed');
+  });
+
+  it('a parent that ends while its completed child runs onComplete leaves the child uncancelled', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock });
+    let child!: Cancelable;
+    let finishCallback!: () => void;
+    const parentRun = track(
+      parent.run(async () => {
+        child = new Cancelable({ clock }).onComplete(() => new Promise<void>((resolve) => (finishCallback = resolve)));
+        void child.run(() => 'done');
+        await flush();
+        return 'parent done';
+      }),
+    );
+    await flush();
+    expect(parentRun.settled).toBe(false); // draining: waits for the child's callback
+    expect(child.isCancelled).toBe(false);
+    finishCallback();
+    await expect(parentRun.promise).resolves.toBe('parent done');
+    expect(child.status).toBe('completed');
+  });
+
+  it('a scope cancelled before it starts keeps its own error when it starts under a cancelled parent', async () => {
+    const clock = new ManualClock();
+    const parent = new Cancelable({ clock });
+    const parentRun = rejection(
+      parent.run(async (p) => {
+        p.cancel('parent stop');
+        const child = new Cancelable({ clock });
+        child.cancel('own stop');
+        const own = child.cancelError;
+        expect(await rejection(child.run(() => undefined))).toBe(own);
+        expect(child.cancelError).toBe(own);
+        expect(own).not.toBeInstanceOf(ParentCancelation);
+      }),
+    );
+    await parentRun;
+  });
+
+  it('leaves Error.stackTraceLimit as it was after building the children\'s errors', async () => {
+    const clock = new ManualClock();
+    const before = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+    const parent = new Cancelable({ clock });
+    const run = parent.run(async (p) => {
+        const children = [1, 2].map(() => new Cancelable({ clock }).run((c) => c.sleep(10)).catch(() => undefined));
+        await flush();
+        p.cancel();
+        await Promise.all(children);
+      });
+    await run;
+    const after = Error.stackTraceLimit;
+    Error.stackTraceLimit = before;
+    expect(after).toBe(17);
   });
 });

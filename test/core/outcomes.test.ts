@@ -461,3 +461,92 @@ describe('cancel() is synchronous and says whether it cancelled', () => {
     expect((error as Error).message).toBe('budget exhausted');
   });
 });
+
+// Mutation testing (docs/reliability.md): bodies that return something other than a native promise
+// are watched through closures, not through the async context.
+describe('bodies returning a foreign thenable or a Promise subclass', () => {
+  /** A thenable whose callbacks are called later, by the test, outside the scope's async context. */
+  function deferredThenable<T>(): { thenable: PromiseLike<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+    const callbacks: [(value: T) => void, (error: unknown) => void][] = [];
+    const thenable = {
+      then(onValue: (value: T) => void, onError: (error: unknown) => void) {
+        callbacks.push([onValue, onError]);
+        return undefined as never;
+      },
+    } as unknown as PromiseLike<T>;
+    return {
+      thenable,
+      resolve: (value) => callbacks.forEach(([onValue]) => onValue(value)),
+      reject: (error) => callbacks.forEach(([, onError]) => onError(error)),
+    };
+  }
+
+  it('a foreign thenable settled outside the scope: its value, or its error (the run fails)', async () => {
+    clock = new ManualClock();
+    const ok = deferredThenable<number>();
+    const resolved = new Cancelable({ clock }).run(() => ok.thenable);
+    await flush(1);
+    ok.resolve(7);
+    await expect(resolved).resolves.toBe(7);
+    const bad = deferredThenable<number>();
+    const scope = new Cancelable({ clock });
+    const failed = rejection(scope.run(() => bad.thenable));
+    await flush(1);
+    const error = new Error('thenable failed');
+    bad.reject(error);
+    expect(await failed).toBe(error);
+    expect(scope.status).toBe('failed');
+  });
+
+  it('a foreign thenable whose then() throws: the run fails with that error', async () => {
+    clock = new ManualClock();
+    const error = new Error('then() threw');
+    const thenable = {
+      then(): never {
+        throw error;
+      },
+    };
+    const scope = new Cancelable({ clock });
+    expect(await rejection(scope.run(() => thenable as unknown as PromiseLike<number>))).toBe(error);
+    expect(scope.status).toBe('failed');
+  });
+
+  it('a Promise subclass whose then() calls back outside the scope: watched like a foreign thenable', async () => {
+    clock = new ManualClock();
+    const later: (() => void)[] = [];
+    class Deferred<T> extends Promise<T> {
+      override then<A = T, B = never>(
+        onValue?: ((value: T) => A | PromiseLike<A>) | null,
+        onError?: ((error: unknown) => B | PromiseLike<B>) | null,
+      ): Promise<A | B> {
+        return super.then(
+          (value) => void later.push(() => void onValue?.(value)) as never,
+          (error: unknown) => void later.push(() => void onError?.(error)) as never,
+        );
+      }
+    }
+    const run = new Cancelable({ clock }).run(() => new Deferred<string>((resolve) => resolve('sub')));
+    await flush(1);
+    expect(later).toHaveLength(1);
+    later.splice(0).forEach((call) => call()); // outside the scope's async context
+    await expect(run).resolves.toBe('sub');
+  });
+
+  it('a foreign thenable settling after the run abandoned it: reported, the outcome stays cancelled', async () => {
+    clock = new ManualClock();
+    const abandoned = listen<{ outcome: string }>(channelNames.abandoned);
+    try {
+      const body = deferredThenable<number>();
+      const scope = new Cancelable({ clock, graceMs: 10 });
+      const run = rejection(scope.run(() => body.thenable));
+      scope.cancel();
+      await clock.tick(10);
+      expect(await run).toBe(scope.cancelError);
+      body.reject(new Error('too late'));
+      expect(scope.status).toBe('cancelled');
+      expect(abandoned.messages.map((m) => m.outcome)).toEqual(['pending', 'rejected']);
+    } finally {
+      abandoned.stop();
+    }
+  });
+});

@@ -343,3 +343,56 @@ describe('shield()', () => {
     await flush();
   });
 });
+
+// Mutation testing (docs/reliability.md): the end of the last shield restarts only a grace period
+// that expired during it.
+describe('the end of a shield without a cancellation', () => {
+  it('arms no grace period: the body runs on past graceMs and completes', async () => {
+    const clock = new ManualClock();
+    const scope = new Cancelable({ clock, graceMs: 10 });
+    const run = track(
+      scope.run(async (s) => {
+        await s.shield(() => 'cleaned up');
+        await s.sleep(100);
+        return 'done';
+      }),
+    );
+    await flush();
+    expect(clock.delays).toEqual([100]); // the sleep only
+    await clock.tick(100);
+    await expect(run.promise).resolves.toBe('done');
+    expect(scope.status).toBe('completed');
+  });
+});
+
+// Mutation testing (docs/reliability.md): what the shield's scope inherits, where shield() may be
+// called, and its option errors.
+describe('the shield scope', () => {
+  it('carries shieldOf and the outer logger; no logger when the outer has none', async () => {
+    const logger = { warn: () => undefined, debug: () => undefined };
+    const seen = await new Cancelable({ logger, name: 'outer' }).run((s) =>
+      s.shield((inner) => ({ shieldOf: inner.metadata.shieldOf, logger: inner.logger, name: inner.name, outer: s.id })),
+    );
+    expect(seen).toEqual({ shieldOf: seen.outer, logger, name: 'outer:shield', outer: seen.outer });
+    const bare = await new Cancelable().run((s) => s.shield((inner) => inner.logger));
+    expect(bare).toBeUndefined();
+  });
+
+  it('may be called from an async onStart callback (the scope is starting)', async () => {
+    let shielded: Promise<string> | undefined;
+    const scope = new Cancelable();
+    scope.onStart(async () => {
+      shielded = scope.shield(() => 'from onStart');
+      await shielded;
+    });
+    await scope.run(() => undefined);
+    await expect(shielded).resolves.toBe('from onStart');
+  });
+
+  it('names its options in its errors', async () => {
+    await new Cancelable().run((s) => {
+      expect(() => s.shield(() => 1, { bogus: 1 } as never)).toThrow(/^options has an unknown key "bogus"/);
+      expect(() => s.shield(() => 1, { name: 42 as never })).toThrow(/^options\.name must be a string/);
+    });
+  });
+});
