@@ -26,10 +26,10 @@ const counts = FULL ? FULL_COUNTS : CI_COUNTS;
 const MB = 1024 * 1024;
 /**
  * Heap noise of the runner itself (JIT code, vitest's own state) that no workload can be blamed for.
- * Measured at CI counts: 45-590 KiB. Small enough that the audit's leak (122 B per scope, 2.4 MiB over
+ * Measured at CI counts: 20 KiB-1 MiB (a stream churn before its warm-up). Small enough that the audit's leak (122 B per scope, 2.4 MiB over
  * the 20,000 CI cycles) fails the check: the last test proves it.
  */
-const SLACK = 1 * MB;
+const SLACK = 1.5 * MB;
 
 const results: SoakResult[] = [];
 // A stray SIGUSR2 (the signal workload sends a real one) must never kill the test process.
