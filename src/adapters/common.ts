@@ -4,8 +4,7 @@
  * request scope itself, disconnect detection, deadlines and the status mapping are `cancelable-ts/http`'s.
  */
 import type { Cancelable } from '../cancelable.js';
-import { checkFunction, checkKnownKeys, describeValue } from '../core/index.js';
-import { listen } from '../core/scope/waiters.js';
+import { checkFunction, checkKnownKeys, describeValue, onCancellation } from '../core/index.js';
 import { createRequestScope, requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
 import type { NodeRequest, NodeResponse } from '../http/types.js';
 
@@ -84,7 +83,7 @@ export function untilResponseDoneIn(scope: Cancelable, res: NodeResponse): Promi
     };
     res.on('finish', done);
     res.on('close', done);
-    const unlisten = listen(scope, (cancelError) => {
+    const unlisten = onCancellation(scope, (cancelError) => {
       off();
       reject(cancelError);
     });

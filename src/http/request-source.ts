@@ -9,13 +9,14 @@
  *
  * On an HTTP/1.x connection of a `node:http(s)` server, both rules come down to the socket closing
  * while the response has not ended (a response or a request destroyed before its end destroys the
- * socket; a client that leaves closes it), so the live request scopes of one connection share one
- * `'close'` listener on the socket, added with the first of them and removed with the last (none stays
- * on an idle keep-alive connection), instead of two listeners on the request and the response: adding and removing listeners on the request and the
- * response (and the shape changes of their `_events` objects that it causes) was the largest
- * request-specific cost of a request scope. This also covers a response queued behind pipelined ones
- * (it has no socket yet, so it never sees one close). HTTP/2 streams and look-alike requests keep the
- * per-request listeners.
+ * socket; a client that leaves closes it). So the live request scopes of one connection share one
+ * `'close'` listener on the socket, added with the first and removed with the last, instead of two
+ * listeners on the request and the response: adding and removing those (and the shape changes of
+ * their `_events` that it causes) was the largest request-specific cost of a request scope. This also
+ * covers a response queued behind pipelined ones (it has no socket yet, so it never sees one close).
+ * The listener goes when the scope ends: with `handleRequest` and the adapters, right after the
+ * response; a handler that keeps its scope running after `res.end()` keeps it (one per connection)
+ * until then. HTTP/2 streams and look-alike requests keep the per-request listeners.
  */
 import {
   clearLongTimeout,
