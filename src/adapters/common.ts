@@ -4,7 +4,7 @@
  * request scope itself, disconnect detection, deadlines and the status mapping are `cancelable-ts/http`'s.
  */
 import type { Cancelable } from '../cancelable.js';
-import { checkFunction, checkKnownKeys, describeValue, onCancellation } from '../core/index.js';
+import { checkFunction, checkKnownKeys, describeValue, noop, onCancellation } from '../core/index.js';
 import { createRequestScope, requestScope, requestScopeOptionKeys, type RequestScopeOptions } from '../http/request-scope.js';
 import type { NodeRequest, NodeResponse } from '../http/types.js';
 
@@ -90,7 +90,53 @@ export function untilResponseDoneIn(scope: Cancelable, res: NodeResponse): Promi
   });
 }
 
+/**
+ * @internal Waits until the framework has written the whole response (Koa's piped body, Hono's on
+ * @hono/node-server) while the request's scope runs. When the scope is cancelled first (a timeout, a
+ * shutdown, a disconnect), the body is stopped: a Node stream `body` is destroyed with the
+ * cancellation error, and the response is destroyed, which also cancels a web stream the server is
+ * reading; the client sees a cut response, never a clean end of a truncated body. Rejects with the
+ * cancellation error.
+ */
+export async function untilResponseWritten(scope: Cancelable, res: NodeResponse, body?: object): Promise<void> {
+  try {
+    await untilResponseDoneIn(scope, res);
+  } catch (error) {
+    const stream = body as { destroy?: (error?: Error) => void; destroyed?: boolean } | undefined;
+    if (typeof stream?.destroy === 'function' && stream.destroyed !== true) stream.destroy(error as Error);
+    const destroy = (res as { destroy?: () => void }).destroy;
+    if (!res.writableEnded && !res.destroyed && typeof destroy === 'function') destroy.call(res);
+    throw error;
+  }
+}
+
 /** @internal Whether `value` is a running scope (a request scope set by an outer adapter). */
 export function isRunningScope(value: unknown): value is Cancelable {
   return typeof value === 'object' && value !== null && (value as { isRunning?: unknown }).isRunning === true && 'signal' in value;
+}
+
+/**
+ * @internal Runs `body` in `scope` for a framework that writes the response after the middleware
+ * returns (Koa, Hono): settles as soon as the body hands the request back (`handOver()`, or its end),
+ * or rejects with the run's error when the run fails before that (the adapter maps it). The run itself
+ * goes on: children the handler started (a streamed body's scope) and a streamed body the adapter
+ * waits for keep the request's scope running, so its timeout, disconnect and shutdown still reach
+ * them; it ends when they do. A failure after the hand-over has nobody to answer: the response is
+ * already the framework's.
+ */
+export function runHandingOver(scope: Cancelable, body: (running: Cancelable, handOver: () => void) => Promise<void>): Promise<void> {
+  let handOver: () => void = noop;
+  let fail: (error: unknown) => void = noop;
+  const handedOver = new Promise<void>((resolve, reject) => {
+    handOver = resolve;
+    fail = reject;
+  });
+  // Resolving or rejecting a settled promise does nothing: after the hand-over, the run's end is dropped.
+  scope
+    .run(async (running) => {
+      await body(running, handOver);
+      handOver(); // the body is done: the framework answers while the run drains its children
+    })
+    .then(handOver, fail);
+  return handedOver;
 }

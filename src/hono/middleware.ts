@@ -9,7 +9,15 @@ import { createRequestScope, type RequestScopeOptions } from '../http/request-sc
 import { statusFor } from '../http/status.js';
 import { cancelResponse } from '../http/handle.js';
 import { isNodeRequest, isNodeResponse, type NodeRequest, type NodeResponse } from '../http/types.js';
-import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, nodeRequestScope } from '../adapters/common.js';
+import {
+  checkAdapterOptions,
+  checkRouteTimeout,
+  isRunningScope,
+  nestedRouteScope,
+  nodeRequestScope,
+  runHandingOver,
+  untilResponseWritten,
+} from '../adapters/common.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -39,7 +47,10 @@ export interface HonoScopeOptions extends RequestScopeOptions {
  * even if the handler ignores the cancellation. A handler's failure goes to Hono's `onError`,
  * unchanged; its rejection with its own cancellation is answered with the mapped status instead (wrap
  * your `onError` in {@link cancelationErrors} so it does not see those). Used
- * on a route after an application-wide one, it is a child scope with the route's timeout.
+ * on a route after an application-wide one, it is a child scope with the route's timeout. On
+ * @hono/node-server the scope lasts until the `Response` is written, a streamed body included
+ * (cancelled meanwhile, the response is cut and the body's stream cancelled); elsewhere it ends when
+ * the handler has returned the `Response`.
  * @example
  * ```ts
  * import { Hono } from 'hono';
@@ -66,8 +77,14 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
         : createRequestScope(undefined, undefined, c.req.raw, scopeOptions, null);
     c.set('scope', scope);
     try {
-      await scope.run(async (running) => {
+      await runHandingOver(scope, async (running, handOver) => {
         await running.race(next());
+        if (node === undefined) return;
+        // On Node the server writes the Response after the middleware returns: hand it over, and keep
+        // the scope running until it is written, so a timeout, a shutdown or a disconnect reaches a
+        // streamed body (and the scopes its streaming callback started) too.
+        handOver();
+        await untilResponseWritten(running, node.res);
       });
     } catch (error) {
       if (statusFor(error) === undefined) throw error;

@@ -6,7 +6,15 @@ import type { Cancelable } from '../cancelable.js';
 import { reportCallbackError } from '../core/index.js';
 import type { RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
-import { checkAdapterOptions, checkRouteTimeout, isRunningScope, nestedRouteScope, nodeRequestScope } from '../adapters/common.js';
+import {
+  checkAdapterOptions,
+  checkRouteTimeout,
+  isRunningScope,
+  nestedRouteScope,
+  nodeRequestScope,
+  runHandingOver,
+  untilResponseWritten,
+} from '../adapters/common.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -38,7 +46,9 @@ const answered = new WeakSet<object>();
  * by `gracefulShutdown` (503, `Connection: close`); the answer is set at once, even if the downstream
  * middleware ignores the cancellation, unless headers were sent; a disconnect writes nothing. A
  * downstream failure is rethrown to Koa's error handling, unchanged. Used again on one route (or
- * through {@link routeTimeout}), it is a child scope with that route's timeout.
+ * through {@link routeTimeout}), it is a child scope with that route's timeout. A streamed body (a Node
+ * or web stream, a `Blob`, a `Response`) keeps the scope until Koa has written it; cancelled meanwhile,
+ * the body is destroyed and the response cut.
  * @example
  * ```ts
  * import Koa from 'koa';
@@ -61,8 +71,14 @@ export function requestScope(options?: KoaScopeOptions): Middleware {
       : nodeRequestScope(ctx.req, ctx.res, scopeOptions);
     ctx.scope = scope;
     try {
-      await scope.run(async (running) => {
+      await runHandingOver(scope, async (running, handOver) => {
         await running.race(next());
+        const body: unknown = ctx.body;
+        if (ctx.respond === false || !isStreamedBody(body)) return;
+        // Koa pipes a stream body after the middleware returns: hand the request over, and keep the
+        // scope running until the response is done, so a timeout, a shutdown or a disconnect stops it.
+        handOver();
+        await untilResponseWritten(running, ctx.res, body);
       });
     } catch (error) {
       if (statusFor(error) === undefined) throw error;
@@ -84,6 +100,17 @@ export function requestScope(options?: KoaScopeOptions): Middleware {
 export function routeTimeout(ms: number, options?: Omit<KoaScopeOptions, 'timeout'>): Middleware {
   const timeout = checkRouteTimeout(ms);
   return requestScope({ ...options, timeout });
+}
+
+/** A body Koa streams (a Node stream, a web `ReadableStream`, a `Blob` or a `Response`), not one it writes at once. */
+function isStreamedBody(body: unknown): body is object {
+  if (typeof body !== 'object' || body === null) return false;
+  return (
+    typeof (body as { pipe?: unknown }).pipe === 'function' ||
+    typeof (body as { getReader?: unknown }).getReader === 'function' ||
+    (typeof Blob === 'function' && body instanceof Blob) ||
+    (typeof Response === 'function' && body instanceof Response)
+  );
 }
 
 function answer(scope: Cancelable, error: unknown, ctx: Context, onCancel: KoaScopeOptions['onCancel']): void {

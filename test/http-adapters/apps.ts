@@ -10,6 +10,11 @@
  *   GET  /boom          throws: the framework's error handler answers 500 'handled: boom'
  *   GET  /inner         its own 30 ms timeout (a child scope) expires: a cancellation it got elsewhere
  *   GET  /fast          answers at once (load test), after an optional `ms` sleep
+ *   GET  /stream?count=N&ms=M   a streamed body: N lines 'tick', M ms apart, produced in the request's
+ *                       scope (Hono: in a child scope started in its streaming callback) after the
+ *                       handler returned; records how it ended and whether the request's scope was
+ *                       still running at every tick
+ *   GET  /stream-timeout        the same, 10 s long, under a 150 ms route timeout
  *
  * Each request carries `x-test-id`; the handler records what happened under it (outcome, whether
  * `Cancelable.current()` was the framework object's scope), and every write on the raw response is
@@ -17,12 +22,15 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
 import { serve as serveHono } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
-import { Hono } from 'hono';
+import { Hono, type Context as HonoContext } from 'hono';
+import { streamText } from 'hono/streaming';
 import Koa from 'koa';
 import { Cancelable } from '../../src/cancelable.js';
+import { noop } from '../../src/core/index.js';
 import { fetch as scopedFetch } from '../../src/http/fetch.js';
 import type { OperationRegistry } from '../../src/registry/index.js';
 import { cancelablePlugin } from '../../src/fastify/index.js';
@@ -40,6 +48,9 @@ export interface Outcome {
   /** Whether Cancelable.current() was the scope on the framework's request object. */
   readonly sameScope: boolean;
   readonly bytes?: number;
+  /** /stream: lines produced, and whether the request's scope was running at each. */
+  readonly ticks?: number;
+  readonly allRunning?: boolean;
 }
 
 export interface Recorder {
@@ -186,6 +197,31 @@ function ignoring(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 300));
 }
 
+/**
+ * The lines of a streamed body, produced in `scope` after the handler returned; `frameworkScope` (the
+ * request's) must still be running at each. Records how the production ended.
+ */
+async function* ticks(recorder: Recorder, id: string, scope: Cancelable, frameworkScope: Cancelable, count: number, ms: number): AsyncGenerator<string> {
+  let produced = 0;
+  let allRunning = true;
+  try {
+    for (; produced < count; produced++) {
+      allRunning &&= frameworkScope.isRunning;
+      yield 'tick\n';
+      await scope.sleep(ms);
+    }
+  } catch (error) {
+    const end = frameworkScope.cancelError?.reason ?? (error as { reason?: string }).reason ?? String(error);
+    recorder.outcomes.set(id, { end, at: performance.now(), sameScope: true, ticks: produced, allRunning });
+    throw error;
+  }
+  recorder.outcomes.set(id, { end: 'completed', at: performance.now(), sameScope: true, ticks: produced, allRunning });
+}
+
+function streamQuery(query: (name: string) => unknown): { count: number; ms: number } {
+  return { count: Number(query('count') ?? 5), ms: Number(query('ms') ?? 10) };
+}
+
 function idOf(headers: http.IncomingHttpHeaders): string {
   return String(headers['x-test-id'] ?? 'none');
 }
@@ -244,6 +280,13 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       app.get('/ignore', expressRouteTimeout(50), async (_req, res) => {
         await ignoring();
         if (!res.headersSent) res.send('late');
+      });
+      app.get('/stream', (req, res) => {
+        const { count, ms } = streamQuery((name) => req.query[name]);
+        pipeline(Readable.from(ticks(recorder, idOf(req.headers), req.scope!, req.scope!, count, ms)), res, noop);
+      });
+      app.get('/stream-timeout', expressRouteTimeout(150), (req, res) => {
+        pipeline(Readable.from(ticks(recorder, idOf(req.headers), req.scope!, req.scope!, 500, 20)), res, noop);
       });
       app.get('/boom', () => {
         throw new Error('boom');
@@ -305,6 +348,13 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
         await ignoring();
         return 'late';
       });
+      app.get('/stream', async (request, reply) => {
+        const { count, ms } = streamQuery((name) => (request.query as Record<string, string>)[name]);
+        return reply.send(Readable.from(ticks(recorder, idOf(request.headers), request.scope!, request.scope!, count, ms)));
+      });
+      app.get('/stream-timeout', { config: { cancelable: { timeout: 150 } } }, async (request, reply) =>
+        reply.send(Readable.from(ticks(recorder, idOf(request.headers), request.scope!, request.scope!, 500, 20))),
+      );
       app.get('/boom', () => {
         throw new Error('boom');
       });
@@ -354,6 +404,18 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
         await ignoring();
         return c.text('late');
       });
+      const honoStream = (c: HonoContext, count: number, ms: number): Response =>
+        streamText(c, (stream) =>
+          // A child of the request's scope: it keeps the request's scope (timeout, disconnect) until it ends.
+          new Cancelable().run(async (child) => {
+            for await (const line of ticks(recorder, c.req.header('x-test-id') ?? 'none', child, c.var.scope, count, ms)) await stream.write(line);
+          }),
+        );
+      app.get('/stream', (c) => {
+        const { count, ms } = streamQuery((name) => c.req.query(name));
+        return honoStream(c, count, ms);
+      });
+      app.get('/stream-timeout', honoRouteTimeout(150), (c) => honoStream(c, 500, 20));
       app.get('/boom', () => {
         throw new Error('boom');
       });
@@ -390,6 +452,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
       });
       app.use(koaScope({ ...register }));
       const timeout50 = koaRouteTimeout(50);
+      const timeout150 = koaRouteTimeout(150);
       app.use(async (ctx, next) => {
         const id = idOf(ctx.headers);
         const path = ctx.path;
@@ -421,6 +484,13 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
           await timeout50(ctx, async () => {
             await ignoring();
             ctx.body = 'late';
+          });
+        } else if (path === '/stream') {
+          const { count, ms } = streamQuery((name) => ctx.query[name]);
+          ctx.body = Readable.from(ticks(recorder, id, ctx.scope!, ctx.scope!, count, ms));
+        } else if (path === '/stream-timeout') {
+          await timeout150(ctx, async () => {
+            ctx.body = Readable.from(ticks(recorder, id, ctx.scope!, ctx.scope!, 500, 20));
           });
         } else if (path === '/boom') {
           throw new Error('boom');

@@ -110,3 +110,26 @@ export async function startDownstream(): Promise<Downstream> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { origin, arrived, closed, headers, close: () => closeServer(server) };
 }
+
+export interface StreamedReply {
+  readonly status: number;
+  readonly body: string;
+  /** Whether the whole response arrived (a clean end), not a cut one. */
+  readonly complete: boolean;
+}
+
+/** One request whose streamed answer may be cut: resolves when the response closes, however it ended. */
+export function streamRequest(origin: string, path: string, init: RequestInit = {}): Promise<StreamedReply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${origin}${path}`, { method: init.method ?? 'GET', headers: init.headers, agent: init.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', () => {
+        // a cut response: 'close' tells
+      });
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), complete: res.complete }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}

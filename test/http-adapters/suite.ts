@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGrpcTimeout } from '../../src/http/headers.js';
 import { gracefulShutdown } from '../../src/http/shutdown.js';
 import { startApp, type Framework, type RunningApp } from './apps.js';
-import { openRequest, request, startDownstream, until, type Downstream } from './clients.js';
+import { openRequest, request, startDownstream, streamRequest, until, type Downstream } from './clients.js';
 
 let counter = 0;
 const nextId = (): string => `t${++counter}`;
@@ -185,6 +185,42 @@ export function adapterSuite(framework: Framework): void {
       const reply = await request(app.origin, '/inner', { headers: { 'x-test-id': id } });
       expect(reply.status).toBe(504);
       expectNoFailureSeen(app.recorder.errors.get(id));
+    });
+
+    it('a streamed body is produced while the request scope still runs, and the scope ends with the response', async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const id = nextId();
+      const reply = await streamRequest(app.origin, '/stream?count=5&ms=10', { headers: { 'x-test-id': id } });
+      expect(reply).toMatchObject({ status: 200, complete: true, body: 'tick\n'.repeat(5) });
+      expect(await app.recorder.outcome(id)).toMatchObject({ end: 'completed', ticks: 5, allRunning: true });
+    });
+
+    it('a route timeout stops a streamed body after the handler returned; the client sees it end', async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const id = nextId();
+      const started = performance.now();
+      const reply = await streamRequest(app.origin, '/stream-timeout', { headers: { 'x-test-id': id } });
+      const took = performance.now() - started;
+      const outcome = await app.recorder.outcome(id);
+      expect(outcome).toMatchObject({ end: 'timeout', allRunning: true });
+      // 150 ms at 20 ms a line: some lines came, far fewer than the 500 of the whole body.
+      expect(outcome.ticks).toBeGreaterThan(0);
+      expect(outcome.ticks).toBeLessThan(100);
+      expect(reply.status).toBe(200);
+      expect(reply.body.startsWith('tick\n')).toBe(true);
+      expect(took).toBeLessThan(3_000);
+    });
+
+    it('a client disconnect stops a streamed body after the handler returned', async () => {
+      app = await startApp(framework, { downstream: downstream.origin });
+      const id = nextId();
+      const open = openRequest(app.origin, '/stream?count=1000&ms=20', { headers: { 'x-test-id': id } });
+      await until(() => (app.recorder.writes.get(id)?.filter((call) => call === 'write').length ?? 0) >= 2, 5_000, 'two lines written');
+      open.destroy();
+      const outcome = await app.recorder.outcome(id);
+      expect(outcome).toMatchObject({ end: 'disconnect', allRunning: true });
+      expect(outcome.ticks).toBeLessThan(1000);
+      expect(outcome.at - open.disconnectedAt).toBeLessThan(250);
     });
 
     it("a handler's error reaches the framework's own error handler, unchanged", async () => {
