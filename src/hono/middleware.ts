@@ -8,6 +8,7 @@ import { describeValue, reportCallbackError } from '../core/index.js';
 import { createRequestScope, type RequestScopeOptions } from '../http/request-scope.js';
 import { statusFor } from '../http/status.js';
 import { cancelResponse } from '../http/handle.js';
+import { streamingResponses } from '../http/web-stream.js';
 import { isNodeRequest, isNodeResponse, type NodeRequest, type NodeResponse } from '../http/types.js';
 import {
   checkAdapterOptions,
@@ -79,7 +80,14 @@ export function requestScope(options?: HonoScopeOptions): MiddlewareHandler {
     try {
       await runHandingOver(scope, async (running, handOver) => {
         await running.race(next());
-        if (node === undefined) return;
+        if (node === undefined) {
+          // Elsewhere only a body built by sseResponse()/ndjsonResponse() says when it ends: hold for it.
+          const streaming = c.finalized ? streamingResponses.get(c.res) : undefined;
+          if (streaming === undefined) return;
+          handOver();
+          await streaming;
+          return;
+        }
         // On Node the server writes the Response after the middleware returns: hand it over, and keep
         // the scope running until it is written, so a timeout, a shutdown or a disconnect reaches a
         // streamed body (and the scopes its streaming callback started) too.

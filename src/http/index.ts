@@ -41,3 +41,5 @@ export { gracefulShutdown } from './shutdown.js';
 export type { GracefulShutdownOptions, ShutdownHandle, ShutdownResult, ShutdownServer } from './shutdown.js';
 export { sse, ndjson } from './stream.js';
 export type { SseEvent, StreamResponseOptions, StreamResponseResult } from './stream.js';
+export { sseResponse, ndjsonResponse } from './web-stream.js';
+export type { WebStreamResponseOptions } from './web-stream.js';

@@ -119,14 +119,10 @@ async function streamResponse<T>(
   const map = options?.map;
   if (map !== undefined && typeof map !== 'function') throw new TypeError(`options.map must be a function, got ${describeValue(map)}`);
   if (source === null || typeof source !== 'object') throw new TypeError(`${kind}(res, source) needs an iterable or a stream as source, got ${describeValue(source)}`);
-  const encode = kind === 'sse' ? (item: T) => formatSse(map === undefined ? item : map(item)) : (item: T) => `${JSON.stringify(map === undefined ? item : map(item))}\n`;
+  const encode = encoderFor(kind, map);
 
   if (!res.headersSent) {
-    const headers: Record<string, string> =
-      kind === 'sse'
-        ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }
-        : { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache' };
-    for (const [name, value] of Object.entries(options?.headers ?? {})) headers[name.toLowerCase()] = value;
+    const headers = streamHeaders(kind, options?.headers);
     (res as { writeHead(status: number, headers: Record<string, string>): unknown }).writeHead(res.statusCode || 200, headers);
     (res as { flushHeaders?: () => void }).flushHeaders?.();
   }
@@ -146,14 +142,12 @@ async function streamResponse<T>(
       if (!res.writableEnded) res.end();
       throw error;
     }
-    const root = rootCancelation(error);
-    const reason = isCancelationError(root) ? root.reason : 'manual';
-    const message = root instanceof Error ? root.message : 'cancelled';
-    if (reason !== 'disconnect' && !res.destroyed && !res.writableEnded) {
-      if (options?.finalEvent !== false) {
-        out.write(kind === 'sse' ? formatSse({ event: 'cancelled', data: { reason, message } }) : `${JSON.stringify({ event: 'cancelled', reason, message })}\n`);
+    if (!res.destroyed && !res.writableEnded) {
+      const notice = finalNotice(kind, error, options?.finalEvent);
+      if (notice !== undefined) {
+        out.write(notice);
+        res.end();
       }
-      res.end();
     }
     // The caller sees its own scope's cancellation, not the stream's ParentCancelation.
     throw parent.isCancelled && parent.cancelError !== undefined ? parent.cancelError : error;
@@ -180,6 +174,35 @@ function drained(res: NodeResponse, scope: CancelScope): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/** @internal Turns an item into its wire form: one SSE event, or one NDJSON line. */
+export function encoderFor<T>(kind: 'sse' | 'ndjson', map: ((item: T) => unknown) | undefined): (item: T) => string {
+  return kind === 'sse' ? (item: T) => formatSse(map === undefined ? item : map(item)) : (item: T) => `${JSON.stringify(map === undefined ? item : map(item))}\n`;
+}
+
+/** @internal The response headers of a stream of `kind`, with the caller's (names lower-cased) on top. */
+export function streamHeaders(kind: 'sse' | 'ndjson', extra: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> =
+    kind === 'sse'
+      ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }
+      : { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache' };
+  for (const [name, value] of Object.entries(extra ?? {})) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+/**
+ * @internal What a stream stopped by `error` (a cancellation) tells a client that is still there: a
+ * final `cancelled` event with the root reason and message, `''` to end without one (`finalEvent:
+ * false`), or `undefined` when the client is gone (a disconnect: nothing can be written).
+ */
+export function finalNotice(kind: 'sse' | 'ndjson', error: unknown, finalEvent: boolean | undefined): string | undefined {
+  const root = rootCancelation(error);
+  const reason = isCancelationError(root) ? root.reason : 'manual';
+  if (reason === 'disconnect') return undefined;
+  if (finalEvent === false) return '';
+  const message = root instanceof Error ? root.message : 'cancelled';
+  return kind === 'sse' ? formatSse({ event: 'cancelled', data: { reason, message } }) : `${JSON.stringify({ event: 'cancelled', reason, message })}\n`;
 }
 
 const LINE_BREAK = /\r\n|\r|\n/;
