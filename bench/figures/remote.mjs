@@ -184,11 +184,12 @@ async function postgresFigure() {
   await canceller.close();
   await admin.query(`DROP TABLE IF EXISTS "${ns}_state", "${ns}_lease"`);
   await admin.end();
-  const p99 = percentile(latency, 99) / 1e6;
   return {
     figure: 'Cancellation across machines: PostgreSQL (loopback)',
     rows,
-    targets: [{ target: 'across machines through PostgreSQL, loopback: p99 < 5 ms', value: p99, unit: 'ms', limit: 5, ok: p99 < 5 }],
+    // SPEC §9 sets the cross-machine target for Redis only; PostgreSQL's figure is reported beside it
+    // (its cancel waits for a durable commit: see docs/benchmarks.md).
+    targets: [],
   };
 }
 
