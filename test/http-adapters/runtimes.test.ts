@@ -71,6 +71,25 @@ describe.each(['bun', 'deno'] as const)('%s', (runtime) => {
     expect(reply.body).toBe('Request timed out\n');
   });
 
+  it(`Hono on ${runtime}: an sseResponse body outlives the handler and the route timeout ends it with a final event`, async () => {
+    const reply = await request(origin, '/events?id=sse');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const events = reply.body.trimEnd().split('\n\n');
+    expect(events[0]).toBe('data: {"n":0}');
+    expect(events.length).toBeGreaterThan(3);
+    expect(events.at(-1)).toMatch(/^event: cancelled\ndata: \{"reason":"timeout"/);
+    await waitForLine(/^closed sse \d+$/);
+  });
+
+  it(`Hono on ${runtime}: a client that leaves an sseResponse stream closes its source`, async () => {
+    const req = http.get(`${origin}/events?id=left`, (res) => res.resume());
+    req.on('error', () => {});
+    await new Promise((done) => setTimeout(done, 50));
+    req.destroy();
+    await waitForLine(/^closed left \d+$/);
+  });
+
   it(`Hono on ${runtime}: a client that leaves cancels the handler with reason disconnect`, async () => {
     const req = http.get(`${origin}/wait?id=gone`);
     req.on('error', () => {});
