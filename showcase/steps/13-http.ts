@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetch, handleRequest, sse } from 'cancelable-ts/http';
+import { Hono } from 'hono';
+import { fetch, handleRequest, sse, sseResponse } from 'cancelable-ts/http';
+import { requestScope } from 'cancelable-ts/hono';
 import type { Step } from '../step.js';
 import { dim, ok, say } from '../ui.js';
 
@@ -14,11 +16,20 @@ function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** An endless event source: one tick every 20 ms. */
+async function* ticks(): AsyncGenerator<{ tick: number }> {
+  for (let tick = 1; ; tick++) {
+    yield { tick };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export const step: Step = {
   title: 'An HTTP client leaves: the upstream call stops',
   pitch:
     'A proxy streams an upstream model\'s answer (SSE) to its client; the client hangs up after 5 tokens, ' +
-    'so the request scope is cancelled (reason "disconnect") and the upstream fetch is aborted.',
+    'so the request scope is cancelled (reason "disconnect") and the upstream fetch is aborted. Then a Hono ' +
+    'route streams events as a web Response: its 150 ms route timeout ends the stream with a final notice.',
   async run() {
     // The fake upstream model: one SSE token every 20 ms, and a note of how its response ended.
     let upstreamEnded: (note: string) => void = () => undefined;
@@ -84,5 +95,14 @@ export const step: Step = {
     } finally {
       await Promise.all([close(proxy), close(upstream)]);
     }
+
+    // Hono, any runtime (here in-process: app.request, only the web Request): an event stream built by
+    // sseResponse() outlives the handler; the request's scope, and its route timeout, last until it ends.
+    const app = new Hono();
+    app.use(requestScope({ timeout: 150 }));
+    app.get('/events', () => sseResponse(ticks()));
+    const events = (await (await app.request('/events')).text()).trimEnd().split('\n\n');
+    say(`hono: the client got ${events.length - 1} events, then:`);
+    ok(events.at(-1)!.replace('\n', ' '));
   },
 };
