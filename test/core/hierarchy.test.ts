@@ -399,6 +399,46 @@ describe('scale', () => {
   });
 });
 
+// Mutation testing (docs/reliability.md, the ledger's survivors): in the test above every level's body
+// returns before its child starts, so each level ends at once and nothing nests. Here every level
+// waits for its child: when the leaf ends, each parent completes in turn, and without the ledger's
+// completion queue (runQueued) each level would nest ~6 frames on the stack (the default stack
+// overflows at ~1,300 levels; instrumented code sooner).
+describe('a deep chain of parents waiting for their children', () => {
+  it('ends level by level from one queue, without nesting on the stack', async () => {
+    const depth = atScale(10_000, 3_000);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const root = new Cancelable({ name: 'root' });
+    const rootRun = root.run(() => gate);
+    const chain: Cancelable[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let parent = root;
+      for (let i = 0; i < depth; i++) {
+        const child = new Cancelable({ parent, name: `level-${i + 1}` });
+        chain.push(child);
+        void child.run(() => gate);
+        parent = child;
+      }
+      expect(chain.every((s) => s.status === 'running')).toBe(true);
+      // The bodies settle in order, root first: each level ends its child (cancelled, but its body
+      // returns a value: completed) and waits for it; the leaf's end completes every level above it
+      // in the same turn.
+      open();
+      await flush(5);
+      expect(chain.filter((s) => s.status !== 'completed')).toHaveLength(0);
+      expect(root.status).toBe('completed');
+      await rootRun;
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
+
 describe('Cancelable.current()', () => {
   it('is undefined outside any scope, and skips scopes that ended', async () => {
     expect(Cancelable.current()).toBeUndefined();
