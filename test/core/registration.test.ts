@@ -74,7 +74,18 @@ describe('registration', () => {
   });
 
   it('autoRegister: every scope is registered, once even when it also names that registry', async () => {
-    const registry = new OperationRegistry();
+    const told: string[] = [];
+    // The real registry, counting what it is told (it would ignore a second start of the same scope).
+    const registry = new (class extends OperationRegistry {
+      override scopeStarted(scope: object): void {
+        told.push(`started ${(scope as Cancelable).name}`);
+        super.scopeStarted(scope);
+      }
+      override scopeEnded(scope: object): void {
+        told.push(`ended ${(scope as Cancelable).name}`);
+        super.scopeEnded(scope);
+      }
+    })();
     const seen = events(registry);
     registry.autoRegister = true;
     try {
@@ -85,6 +96,7 @@ describe('registration', () => {
     }
     await new Cancelable({ name: 'after' }).run(() => undefined);
     expect(seen.log).toEqual(['start:auto', 'end:auto', 'start:both', 'end:both']);
+    expect(told).toEqual(['started auto', 'ended auto', 'started both', 'ended both']);
     seen.stop();
   });
 
