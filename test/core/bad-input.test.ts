@@ -145,11 +145,13 @@ describe('options and arguments', () => {
     throws(() => new Cancelable({ metadata: null as never }), TypeError, 'options.metadata must be an object', 'null');
     throws(() => new Cancelable({ logger: null as never }), TypeError, 'options.logger must be an object with debug/info/warn/error methods, got null');
     throws(() => new Cancelable({ logger: 'console' as never }), TypeError, 'options.logger must be an object', '"console"');
-    for (const parent of [42, 'parent', { run: () => undefined }, { isCancelled: false }, { run: 1, isCancelled: false }]) {
+    const functionLikeScope = Object.assign(() => undefined, { run: () => undefined, isCancelled: false });
+    for (const parent of [42, 'parent', { run: () => undefined }, { isCancelled: false }, { run: 1, isCancelled: false }, functionLikeScope]) {
       throws(() => new Cancelable({ parent: parent as never }), TypeError, 'options.parent must be a Cancelable or null');
     }
     const observer = { scopeStarted: () => undefined, scopeProgress: () => undefined, scopeEnded: () => undefined };
-    for (const register of [null, 1, {}, { ...observer, scopeStarted: undefined }, { ...observer, scopeEnded: 'no' }]) {
+    const functionObserver = Object.assign(() => undefined, observer);
+    for (const register of [null, 1, {}, { ...observer, scopeStarted: undefined }, { ...observer, scopeEnded: 'no' }, functionObserver]) {
       throws(() => new Cancelable({ register: register as never }), TypeError, 'options.register must be a boolean or an OperationRegistry');
     }
     // The good values of the same options.
