@@ -113,6 +113,7 @@ describe('resolveScope(scope, method)', () => {
     ['{}', {}],
     ['an object whose run is not a function', { run: 1, isRunning: true }],
     ['an object without isRunning', { run: () => undefined }],
+    ['a function carrying run and isRunning', Object.assign(() => undefined, { run: () => undefined, isRunning: true })],
   ])('options.scope = %s: a TypeError naming options.scope', (_label, value) => {
     expect(() => resolveScope(value, 'stream')).toThrow(TypeError);
     expect(() => resolveScope(value, 'stream')).toThrow(/^options\.scope must be a Cancelable, got /);
