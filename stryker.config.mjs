@@ -1,5 +1,5 @@
 // Mutation testing of the kernel (docs/reliability.md, "Mutation testing"): StrykerJS mutates
-// src/core/scope/** and runs the core tests and the diagnostics channel/logger tests
+// src/core/scope/** and runs the core tests and the diagnostics channel/logger/tracing tests
 // (vitest.stryker.config.ts) against each mutant. The control endpoint has its own config
 // (stryker.control.config.mjs). On a shared 2-core machine run it per file or small group:
 //   npm run mutate -- --mutate src/core/scope/run.ts                               # one file (~12 min)

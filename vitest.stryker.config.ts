@@ -1,13 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 // The tests StrykerJS runs against each mutant of src/core/scope/** (stryker.config.mjs): the core
-// tests and the diagnostics channel/logger tests, without the two long heap measurements (100,000
+// tests and the diagnostics channel/logger/tracing tests, without the two long heap measurements (100,000
 // scopes; 20,000-scope slopes), which would make every mutant take tens of seconds and measure nothing
 // a mutant of the logic changes (what they measure is listed per survivor in docs/reliability.md).
 export default defineConfig({
   test: {
-    // The core tests, and the diagnostics tests that read what the kernel logs and publishes.
-    include: ['test/core/**/*.test.ts', 'test/diagnostics/channels.test.ts', 'test/diagnostics/logger.test.ts'],
+    // The core tests, and the diagnostics tests that read what the kernel logs, publishes and traces.
+    include: [
+      'test/core/**/*.test.ts',
+      'test/diagnostics/channels.test.ts',
+      'test/diagnostics/logger.test.ts',
+      'test/diagnostics/tracing.test.ts',
+    ],
     exclude: ['test/core/leaks.test.ts', 'test/core/retention.test.ts'],
     setupFiles: ['test/harness/setup.ts'],
     // One module graph for all the files of a run (Stryker switches mutants at run time, so no

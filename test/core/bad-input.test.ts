@@ -138,6 +138,27 @@ describe('options and arguments', () => {
     throws(() => new Cancelable({ clock: {} as never }), TypeError, 'options.clock must be a Clock');
   });
 
+  it('constructor options: every other bad value, named', () => {
+    throws(() => new Cancelable({ id: 42 as never }), TypeError, 'options.id must be a string', '42');
+    throws(() => new Cancelable({ timeout: -1 }), RangeError, 'options.timeout must be', '-1');
+    throws(() => new Cancelable({ deadline: 'soon' as never }), TypeError, 'options.deadline must be', '"soon"');
+    throws(() => new Cancelable({ metadata: null as never }), TypeError, 'options.metadata must be an object', 'null');
+    throws(() => new Cancelable({ logger: null as never }), TypeError, 'options.logger must be an object with debug/info/warn/error methods, got null');
+    throws(() => new Cancelable({ logger: 'console' as never }), TypeError, 'options.logger must be an object', '"console"');
+    const functionLikeScope = Object.assign(() => undefined, { run: () => undefined, isCancelled: false });
+    for (const parent of [42, 'parent', { run: () => undefined }, { isCancelled: false }, { run: 1, isCancelled: false }, functionLikeScope]) {
+      throws(() => new Cancelable({ parent: parent as never }), TypeError, 'options.parent must be a Cancelable or null');
+    }
+    const observer = { scopeStarted: () => undefined, scopeProgress: () => undefined, scopeEnded: () => undefined };
+    const functionObserver = Object.assign(() => undefined, observer);
+    for (const register of [null, 1, {}, { ...observer, scopeStarted: undefined }, { ...observer, scopeEnded: 'no' }, functionObserver]) {
+      throws(() => new Cancelable({ register: register as never }), TypeError, 'options.register must be a boolean or an OperationRegistry');
+    }
+    // The good values of the same options.
+    for (const register of [true, false, observer]) expect(new Cancelable({ register }).status).toBe('pending');
+    expect(new Cancelable({ parent: null, logger: console }).parent).toBeUndefined();
+  });
+
   it('cancel() arguments (scope and token)', () => {
     const scope = new Cancelable();
     throws(() => scope.cancel(42 as never), TypeError, 'message must be a string or { reason?, message? }', '42');
@@ -166,6 +187,7 @@ describe('options and arguments', () => {
     await new Cancelable().run((s) => {
       throws(() => s.reportProgress(1 as never), TypeError, 'message must be a string', '1');
       throws(() => s.reportProgress('ok', 'meta' as never), TypeError, 'metadata must be an object', '"meta"');
+      throws(() => s.reportProgress('ok', null as never), TypeError, 'metadata must be an object', 'null');
     });
   });
 

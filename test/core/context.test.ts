@@ -2,7 +2,7 @@
  * SPEC §2 `scope.context`: the fields, and JSON-serialisable in every state.
  */
 import { describe, expect, it } from 'vitest';
-import { Cancelable, type OperationContext } from '../../src/index.js';
+import { Cancelable, type Clock, type OperationContext } from '../../src/index.js';
 import { rejection } from './helpers.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -140,3 +140,85 @@ describe('scope.context', () => {
     expect(new Cancelable().id).not.toBe(scope.id);
   });
 });
+
+// Mutation testing (docs/reliability.md, survivors of snapshot.ts): a clock with a monotonic reading
+// (the wall clock may step), thrown values that are not errors, and progress metadata that JSON cannot
+// encode.
+describe('scope.context: clocks and odd values', () => {
+  /** A clock whose wall time and monotonic time are set apart (the wall clock may step). */
+  function steppingClock(): { clock: Clock; time: { wall: number; mono: number } } {
+    const time = { wall: 1_700_000_000_000, mono: 5_000 };
+    const clock: Clock = {
+      now: () => time.wall,
+      monotonic: () => time.mono,
+      setTimeout: (callback, ms, arg) => setTimeout(callback, ms, arg),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    return { clock, time };
+  }
+
+  it('durations follow the monotonic clock; the wall-clock start is derived once; the end is fixed', async () => {
+    const { clock, time } = steppingClock();
+    const scope = new Cancelable({ clock });
+    const seen: OperationContext[] = [];
+    await scope.run(() => {
+      time.mono += 200;
+      time.wall += 200;
+      seen.push(scope.context); // start derived now: the wall clock minus the 200 ms elapsed
+      time.mono += 300;
+      time.wall -= 3_600_000; // the wall clock steps back an hour
+      seen.push(scope.context);
+    });
+    time.mono += 1_000;
+    time.wall += 1_000;
+    const ended = scope.context;
+    expect(seen.map((c) => [c.startTime, c.durationMs])).toEqual([
+      [1_700_000_000_000, 200],
+      [1_700_000_000_000, 500],
+    ]);
+    expect([ended.startTime, ended.durationMs, ended.endTime]).toEqual([1_700_000_000_000, 500, 1_700_000_000_500]);
+  });
+
+  it('a run that fails with null, undefined or an unprintable value still has an error string', async () => {
+    const unprintable = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('no reading');
+        },
+        getPrototypeOf() {
+          throw new Error('no prototype');
+        },
+      },
+    );
+    const errors: (string | null)[] = [];
+    for (const value of [null, undefined, unprintable]) {
+      const scope = new Cancelable();
+      // Not through rejection(): it reads the error's cause, which the proxy refuses.
+      const outcome = await scope.run(
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        () => Promise.reject(value),
+      ).then(
+        () => 'resolved',
+        (error: unknown) => (error === value ? 'rejected with it' : 'rejected with something else'),
+      );
+      expect(outcome).toBe('rejected with it');
+      errors.push(scope.context.error);
+    }
+    expect(errors).toEqual(['null', 'undefined', 'an unprintable value']);
+  });
+
+  it("progress metadata JSON cannot encode is copied into the context (a BigInt as a string); the report's own is kept", async () => {
+    const scope = new Cancelable();
+    const metadata = { rows: 10n, step: 'load' };
+    let ctx: OperationContext | undefined;
+    await scope.run((s) => {
+      s.reportProgress('loading', metadata);
+      ctx = s.context;
+    });
+    expect(ctx?.progress).toMatchObject({ message: 'loading', metadata: { rows: '10', step: 'load' } });
+    expect(metadata.rows).toBe(10n);
+    roundTrips(ctx!);
+  });
+});
+

@@ -249,6 +249,55 @@ describe('failing sources', () => {
     expect(source.isActive).toBe(false);
   });
 
+  it('a failed start releases only the sources started before the failing one, not one another scope uses', async () => {
+    const emitter = new EventEmitter();
+    const shared = new EventCancelSource(emitter, 'shared');
+    const holder = new Cancelable({ sources: [shared], name: 'holder' });
+    const holderRun = rejection(holder.run((s) => s.race(new Promise(() => {}))));
+    const boom = new Error('cannot start');
+    class Broken extends CancelationSource {
+      start(): void {
+        throw boom;
+      }
+      stop(): void {}
+    }
+    // Its second source is never reached: releasing it would stop the holder's activation.
+    const failing = new Cancelable({ sources: [new Broken({ name: 'broken' }), shared], name: 'failing' });
+    expect(await rejection(failing.run(() => 'never runs'))).toBe(boom);
+    expect(shared.isActive).toBe(true);
+    expect(shared.calls).toEqual(['start']);
+    emitter.emit('shared');
+    const error = await holderRun;
+    expect(error).toBe(holder.cancelError);
+    expect((error as Error).message).toBe("Event 'shared' fired");
+    expect(shared.calls).toEqual(['start', 'stop']);
+  });
+
+  it("a library source whose release throws (a clock's clearTimeout): reported as 'stop', the outcome unchanged", async () => {
+    const boom = new Error('clearTimeout failed');
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const clock = {
+      now: () => Date.now(),
+      setTimeout<T>(callback: (arg: T) => void, ms: number, arg: T) {
+        const handle = setTimeout(callback, ms, arg);
+        timers.add(handle);
+        return handle;
+      },
+      clearTimeout(): void {
+        throw boom;
+      },
+    };
+    try {
+      const timeout = new TimeoutSource(60_000);
+      const scope = new Cancelable({ sources: [timeout], clock });
+      expect(await scope.run(() => 'value')).toBe('value');
+      expect(scope.status).toBe('completed');
+      expect(sourceErrors.messages.map((m) => [m.scope, m.source, m.phase, m.error])).toEqual([[scope, timeout, 'stop', boom]]);
+    } finally {
+      for (const handle of timers) clearTimeout(handle);
+    }
+  });
+
   it('the same custom source used by two running scopes: a clear TypeError for the second', async () => {
     const source = new EventCancelSource(new EventEmitter(), 'shared');
     const first = new Cancelable({ sources: [source], name: 'first' });

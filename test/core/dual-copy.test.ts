@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ours from '../../src/index.js';
+import type { Hold } from '../../src/core/index.js';
 import { ensureBuilt } from '../harness/build.js';
 import { rejection } from './helpers.js';
 
@@ -137,5 +138,123 @@ describe('a second copy of the library', () => {
     expect(new AppCancel() instanceof AppCancel).toBe(true);
     expect(new ours.ManualCancelation() instanceof AppCancel).toBe(false);
     expect(new AppCancel() instanceof other.ManualCancelation).toBe(true);
+  });
+});
+
+// Mutation testing (docs/reliability.md, survivors of begin.ts): a parent from another copy is linked
+// through the hold protocol only (linkForeignParent). Each edge of it, with the real second copy, and
+// with a parent of another version of the library that offers the protocol (or not) and nothing else.
+describe('our child under a parent of another copy: the hold protocol', () => {
+  it("their cancel() reaches our running child at once, through the hold's cancelled hook", async () => {
+    const outer = new other.Cancelable({ name: 'other-parent' });
+    let child: ours.Cancelable | undefined;
+    let childRun: Promise<unknown> | undefined;
+    await rejection(
+      outer.run(async (o) => {
+        child = new Cancelable({ name: 'ours' });
+        childRun = rejection(child.run((c) => c.sleep(60_000)));
+        o.cancel('stop now');
+        // Synchronously: not when their grace period ends and their ledger stops our child.
+        expect(child.isCancelled).toBe(true);
+        expect(child.cancelError).toBeInstanceOf(ParentCancelation);
+        expect(child.cancelError?.message).toBe("Parent 'other-parent' was cancelled: stop now");
+        await childRun;
+        o.throwIfCancelled();
+      }),
+    );
+    expect(await childRun).toBe(child?.cancelError);
+    expect(child?.cancelError?.cause).toBe(outer.cancelError);
+  });
+
+  it('our child started under their cancelled parent, still running, starts cancelled', async () => {
+    const outer = new other.Cancelable({ name: 'other-parent', graceMs: 60_000 });
+    let childError: unknown;
+    let cancelledAtStart: boolean | undefined;
+    await rejection(
+      outer.run(async (o) => {
+        o.cancel('already cancelled');
+        const child = new Cancelable({ name: 'late-child' });
+        const run = rejection(child.run((c) => c.sleep(60_000)));
+        cancelledAtStart = child.isCancelled;
+        childError = await run;
+        o.throwIfCancelled();
+      }),
+    );
+    expect(cancelledAtStart).toBe(true);
+    expect(childError).toBeInstanceOf(ParentCancelation);
+    expect((childError as Error).cause).toBe(outer.cancelError);
+  });
+
+  it('our child given their ended parent starts cancelled: "already ended", or their cancellation', async () => {
+    const completed = new other.Cancelable({ name: 'done-parent' });
+    await completed.run(() => undefined);
+    const cancelled = new other.Cancelable({ name: 'cancelled-parent' });
+    cancelled.cancel('was cancelled');
+    await rejection(cancelled.run((s) => s.sleep(1)));
+    const results: [boolean, unknown][] = [];
+    for (const parent of [completed, cancelled]) {
+      const child = new Cancelable({ name: 'orphan', parent });
+      const run = rejection(child.run((c) => c.sleep(60_000)));
+      results.push([child.isCancelled, await run]);
+    }
+    const [[firstAtStart, first], [secondAtStart, second]] = results as [[boolean, Error], [boolean, Error]];
+    expect(firstAtStart).toBe(true);
+    expect(first).toBeInstanceOf(ParentCancelation);
+    expect(first.message).toBe('Parent operation has already ended');
+    expect(first.cause).toBeUndefined();
+    expect(secondAtStart).toBe(true);
+    expect(second).toBeInstanceOf(ParentCancelation);
+    expect(second.message).toBe("Parent 'cancelled-parent' was cancelled: was cancelled");
+    expect(second.cause).toBe(cancelled.cancelError);
+  });
+
+  /**
+   * A scope of another version of the library as the kernel may see it: the public getters and the
+   * versioned hold protocol, none of this copy's internal fields.
+   */
+  class OtherVersionScope {
+    readonly holds = new Set<Hold>();
+    readonly id = 'other-version-id';
+    readonly name = 'other-version';
+    isCancelled = false;
+    cancelError: ours.CancelationError | undefined = undefined;
+    readonly isRunning = true;
+    run(): never {
+      throw new Error('not called');
+    }
+    [Symbol.for('cancelable.scope.hold.v1')](entry: Hold): () => void {
+      this.holds.add(entry);
+      return () => void this.holds.delete(entry);
+    }
+    cancel(error: ours.CancelationError): void {
+      this.isCancelled = true;
+      this.cancelError = error;
+      for (const entry of this.holds) entry.cancelled?.(error);
+    }
+  }
+
+  it('a parent of another version is held through the protocol alone, and released when our child ends', async () => {
+    const parent = new OtherVersionScope();
+    const child = new Cancelable({ name: 'ours', parent: parent as unknown as ours.Cancelable });
+    const run = rejection(child.run((c) => c.sleep(60_000)));
+    expect(parent.holds.size).toBe(1);
+    expect(child.parent).toBe(parent);
+    const error = new ours.ManualCancelation('other version cancelled');
+    parent.cancel(error);
+    expect(child.isCancelled).toBe(true);
+    const childError = await run;
+    expect(childError).toBeInstanceOf(ParentCancelation);
+    expect((childError as Error).cause).toBe(error);
+    expect(parent.holds.size).toBe(0);
+  });
+
+  it('a parent of another version without the hold protocol cannot be held: our child starts cancelled', async () => {
+    const parent = new OtherVersionScope() as Partial<OtherVersionScope>;
+    Object.defineProperty(parent, Symbol.for('cancelable.scope.hold.v1'), { value: undefined });
+    const child = new Cancelable({ name: 'ours', parent: parent as unknown as ours.Cancelable });
+    const error = await rejection(child.run((c) => c.sleep(60_000)));
+    expect(error).toBeInstanceOf(ParentCancelation);
+    expect((error as Error).message).toBe('Parent operation has already ended');
+    expect(child.status).toBe('cancelled');
   });
 });

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cancelable, CancelationSource, ParentCancelation, TimeoutCancelation } from '../../src/index.js';
+import { runtime } from '../../src/core/runtime.js';
 import { expectCollected } from '../harness/leaks.js';
 import { rejection } from './helpers.js';
 import { flush, ManualClock } from './manual-clock.js';
@@ -222,5 +223,65 @@ describe('enter(): disposal while the end callbacks run', () => {
     finish();
     await Promise.all([first, second]);
     expect(log.sort()).toEqual(['first', 'second']);
+  });
+});
+
+// Mutation testing (docs/reliability.md, survivors of enter.ts): what disposal does to the async
+// context when blocks end out of order or one after another, and disposal of a scope it did not start.
+describe('disposal and the async context', () => {
+  it('disposing an outer block before the inner one keeps the inner scope current', async () => {
+    const outer = new Cancelable({ name: 'outer', parent: null }).enter();
+    const inner = new Cancelable({ name: 'inner', parent: null }).enter();
+    expect(Cancelable.current()).toBe(inner);
+    await outer[Symbol.asyncDispose](); // out of order: the context holds the inner block's frame
+    expect(outer.status).toBe('completed');
+    expect(Cancelable.current()).toBe(inner);
+    await inner[Symbol.asyncDispose]();
+    expect(Cancelable.current()).toBeUndefined();
+  });
+
+  it('blocks entered one after another leave the context as it was, not a trail of ended frames', async () => {
+    const before = runtime.storage.getStore();
+    const scopes: Cancelable[] = [];
+    for (let i = 0; i < 3; i++) {
+      await using scope = new Cancelable({ name: `block-${i}`, parent: null }).enter();
+      scopes.push(scope);
+      expect(runtime.storage.getStore()).not.toBe(before);
+    }
+    expect(scopes.map((s) => s.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(runtime.storage.getStore()).toBe(before);
+  });
+
+  it('disposing a scope started with run() changes nothing: the body still decides', async () => {
+    let finish!: (value: string) => void;
+    const scope = new Cancelable({ name: 'run-not-entered' });
+    const onComplete: string[] = [];
+    scope.onComplete(() => void onComplete.push('complete'));
+    const run = scope.run(() => new Promise<string>((resolve) => (finish = resolve)));
+    await flush();
+    await scope[Symbol.asyncDispose]();
+    expect(scope.status).toBe('running');
+    finish('body value');
+    await expect(run).resolves.toBe('body value');
+    expect(onComplete).toEqual(['complete']);
+  });
+
+  it('disposing an entered scope again while its onComplete still runs calls the callback once', async () => {
+    let finish!: () => void;
+    let calls = 0;
+    const scope = new Cancelable().onComplete(() => {
+      calls++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    scope.enter();
+    const first = scope[Symbol.asyncDispose]();
+    await flush();
+    expect(scope.status).toBe('completed');
+    const second = scope[Symbol.asyncDispose]();
+    await flush();
+    expect(calls).toBe(1);
+    finish();
+    await Promise.all([first, second]);
+    expect(calls).toBe(1);
   });
 });

@@ -399,6 +399,77 @@ describe('scale', () => {
   });
 });
 
+// Mutation testing (docs/reliability.md, the ledger's survivors): in the test above every level's body
+// returns before its child starts, so each level ends at once and nothing nests. Here every level
+// waits for its child and the leaf for a hold: releasing it completes each parent in turn, in one
+// synchronous cascade. The ledger runs those completions from one queue (runQueued); nested, they
+// would take ~6 frames a level. The release is made with little stack left, so the test does not
+// depend on the stack's size (a worker thread's is 4 MB, the main thread's ~1 MB).
+
+/**
+ * Calls `fn` with about `headroom` frames of `descend` left on the stack (measured just before: the
+ * depth at which `descend` overflows). Returns whether `fn` ran; it may not, when the frames are
+ * larger on the second descent (the JIT), so the caller retries with more headroom.
+ */
+function callNearStackLimit(fn: () => void, headroom: number): void {
+  let deepest = 0;
+  function descend(depth: number, target: number): void {
+    deepest = depth;
+    if (depth >= target) fn();
+    else descend(depth + 1, target);
+  }
+  try {
+    descend(0, Infinity);
+  } catch {
+    // RangeError: `deepest` is the deepest level reachable from here
+  }
+  try {
+    descend(0, deepest - headroom);
+  } catch {
+    // overflowed on the way down: `fn` did not run
+  }
+}
+
+describe('a deep chain of parents waiting for their children', () => {
+  it('ends level by level from one queue, even when the last release comes with little stack left', async () => {
+    const depth = 1_000;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const root = new Cancelable({ name: 'root' });
+    const rootRun = root.run(() => gate);
+    const chain: Cancelable[] = [];
+    let parent = root;
+    for (let i = 0; i < depth; i++) {
+      const child = new Cancelable({ parent, name: `level-${i + 1}` });
+      chain.push(child);
+      void child.run(() => gate);
+      parent = child;
+    }
+    const release = holdScope(parent, {})!;
+    open();
+    await flush(5);
+    // Every body has returned: each level drains, waiting for its child; the leaf waits for its hold.
+    expect(chain.filter((s) => s.status !== 'running')).toHaveLength(0);
+    let thrown: unknown;
+    let ran = false;
+    for (let headroom = 1_000; !ran && headroom <= 16_000; headroom *= 2) {
+      callNearStackLimit(() => {
+        ran = true;
+        try {
+          release();
+        } catch (error) {
+          thrown = error;
+        }
+      }, headroom);
+    }
+    expect(ran).toBe(true);
+    expect(thrown).toBeUndefined();
+    expect(chain.filter((s) => s.status !== 'completed')).toHaveLength(0);
+    expect(root.status).toBe('completed');
+    await rootRun;
+  });
+});
+
 describe('Cancelable.current()', () => {
   it('is undefined outside any scope, and skips scopes that ended', async () => {
     expect(Cancelable.current()).toBeUndefined();

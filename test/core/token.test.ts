@@ -257,6 +257,19 @@ describe("the scope's own token", () => {
     expect(token.listenerCount).toBe(0);
   });
 
+  it("is named 'scope-token' where the cancellation is reported (cancelable:cancel)", async () => {
+    const cancels = listen<{ scope: Cancelable; source: { name: string } | undefined }>(channelNames.cancel);
+    try {
+      const scope = new Cancelable();
+      const run = rejection(scope.run((s) => s.sleep(60_000)));
+      scope.token.cancelSync('through the own token');
+      await run;
+      expect(cancels.messages.filter((m) => m.scope === scope).map((m) => m.source?.name)).toEqual(['scope-token']);
+    } finally {
+      cancels.stop();
+    }
+  });
+
   it('cancelled before start: the scope starts cancelled', async () => {
     const scope = new Cancelable();
     scope.token.cancelSync('before start');
