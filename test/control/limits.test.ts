@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { OperationRegistry } from '../../src/index.js';
+import { Cancelable, OperationRegistry } from '../../src/index.js';
 import { CONTROL_SERVER_DEFAULTS } from '../../src/control/server.js';
 import { serveRegistry, type ControlServer } from '../../src/processes/index.js';
 import { RawClient, within } from './helpers.js';
@@ -24,8 +24,8 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
-async function serve(options: Parameters<typeof serveRegistry>[1] = {}): Promise<ControlServer> {
-  const server = await serveRegistry(new OperationRegistry(), { path: socketPath(), ...options });
+async function serve({ registry = new OperationRegistry(), ...options }: Parameters<typeof serveRegistry>[1] & { registry?: OperationRegistry } = {}): Promise<ControlServer> {
+  const server = await serveRegistry(registry, { path: socketPath(), ...options });
   servers.push(server);
   return server;
 }
@@ -156,6 +156,74 @@ describe('given bounds', () => {
     expect(client.lines.every((l) => l.ok === true)).toBe(true);
     expect(server.connections).toBe(1);
   }, 90_000);
+
+  /** Progress events of 16 KB until `stop()` or `max` of them; resolves with how many were sent. */
+  async function chatter(registry: OperationRegistry, stop: () => boolean, max: number): Promise<number> {
+    const big = 'x'.repeat(16 * 1024);
+    let sent = 0;
+    await new Cancelable({ name: 'chatty', register: registry }).run(async (s) => {
+      while (!stop() && sent < max) {
+        s.reportProgress(big);
+        sent++;
+        if (sent % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    return sent;
+  }
+
+  async function stalledWatcher(path: string): Promise<RawClient> {
+    const client = await raw(path);
+    client.write('{"id":1,"op":"watch"}\n');
+    await client.waitForLines(1);
+    client.socket.pause();
+    return client;
+  }
+
+  it('maxClientBufferedBytes alone (the total cap out of reach) drops a watcher that does not read, soon', async () => {
+    const registry = new OperationRegistry();
+    const server = await serve({ registry, maxClientBufferedBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 * 1024 });
+    const stalled = await stalledWatcher(server.path);
+    // The kernel takes a few hundred KB first; then 64 KiB more of backlog drops it. 2,000 events are 32 MB.
+    const sent = await chatter(registry, () => server.connections === 0, 2_000);
+    expect(server.connections).toBe(0);
+    expect(sent).toBeLessThan(500);
+    stalled.socket.resume();
+    await stalled.closed;
+  });
+
+  it('maxBufferedBytes alone (the per-watcher cap out of reach) drops the largest backlog, soon', async () => {
+    const registry = new OperationRegistry();
+    const server = await serve({ registry, maxClientBufferedBytes: 1024 * 1024 * 1024, maxBufferedBytes: 64 * 1024 });
+    const reader = await raw(server.path);
+    reader.write('{"id":1,"op":"watch"}\n');
+    await reader.waitForLines(1);
+    const stalled = await stalledWatcher(server.path);
+    const sent = await chatter(registry, () => server.connections < 2, 2_000);
+    expect(server.connections).toBe(1);
+    expect(sent).toBeLessThan(500);
+    stalled.socket.resume();
+    await stalled.closed;
+    // The reader stays, and saw every event.
+    const deadline = Date.now() + 10_000;
+    while (reader.lines.length < 1 + sent + 2 && Date.now() < deadline) await sleep(10);
+    expect(reader.lines.length).toBe(1 + sent + 2); // the ack, start, every progress, end
+    expect(await within(reader.closed, 50)).toBe('timeout');
+  });
+
+  it('a client that hangs up with answers unread (EPIPE/ECONNRESET on the server side) disturbs nobody', async () => {
+    const server = await serve();
+    const other = await raw(server.path);
+    for (let i = 0; i < 20; i++) {
+      const rude = await raw(server.path);
+      rude.write('{"op":"info"}\n'.repeat(2_000));
+      rude.socket.destroy();
+    }
+    const deadline = Date.now() + 10_000;
+    while (server.connections > 1 && Date.now() < deadline) await sleep(10);
+    expect(server.connections).toBe(1);
+    other.write('{"id":1,"op":"stats"}\n');
+    expect((await other.waitForLines(1))[0]).toMatchObject({ id: 1, ok: true });
+  });
 
   it('every bound is an integer >= 1; the path a non-empty string', async () => {
     for (const key of ['maxLineBytes', 'maxConnections', 'idleTimeoutMs', 'maxBufferedBytes', 'maxClientBufferedBytes']) {

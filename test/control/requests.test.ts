@@ -156,9 +156,10 @@ describe('the ops and their fields', () => {
     const lines = await ask(server.path, [
       { id: 1, op: 'cancelAll', filter: { name: 'job' }, message: 7 },
       { id: 2, op: 'cancelAll', filter: { name: 'job' }, message: 'maintenance' },
+      { id: 3, op: 'cancelAll', filter: { name: 'other' } },
     ]);
-    expect(lines).toEqual([bad(1, 'message must be a string, got 7'), { id: 2, ok: true, result: 2 }]);
-    expect([a.context.cancelMessage, b.context.cancelMessage, other.isCancelled]).toEqual(['maintenance', 'maintenance', false]);
+    expect(lines).toEqual([bad(1, 'message must be a string, got 7'), { id: 2, ok: true, result: 2 }, { id: 3, ok: true, result: 1 }]);
+    expect([a.context.cancelMessage, b.context.cancelMessage, other.isCancelled]).toEqual(['maintenance', 'maintenance', true]);
   });
 
   it('filter: null or absent selects everything; an object of status, name, parentId; each checked', async () => {
@@ -342,8 +343,10 @@ describe('what the registry answers or throws', () => {
     const cyclic: Record<string, unknown> = { n: 1n };
     cyclic.self = cyclic;
     cyclic.list = [cyclic];
+    const shared = { id: 'same', name: 'twice' };
     const server = await serve(
       registryWith({
+        list: () => [shared, shared] as never, // the same object twice is no cycle
         get: () => undefined,
         stats: () => cyclic,
         history: () => [{ toJSON: () => { throw new Error('no JSON for you'); } }] as never,
@@ -355,16 +358,26 @@ describe('what the registry answers or throws', () => {
       { id: 2, op: 'stats' },
       { id: 3, op: 'history' },
       { id: 4, op: 'cancelAll' },
+      { id: 5, op: 'list' },
     ]);
     expect(lines).toEqual([
       { id: 1, ok: true, result: null },
       { id: 2, ok: true, result: { n: '1', self: '[Circular]', list: ['[Circular]'] } },
       bad(3, 'the result could not be encoded as JSON: no JSON for you', 'EINTERNAL'),
       bad(4, 'the result could not be encoded as JSON: still no JSON', 'EINTERNAL'),
+      { id: 5, ok: true, result: [shared, shared] },
     ]);
   });
 
-  it('checks the registry it is given', async () => {
+  it('checks the registry and the options it is given', async () => {
+    await expect(serveRegistry(new OperationRegistry(), 'x' as never)).rejects.toThrow(new TypeError('options must be an options object, got "x"'));
+    await expect(serveRegistry(new OperationRegistry(), { path: 5 as never })).rejects.toThrow(new TypeError('options.path must be a string, got 5'));
+    if (!isWindows) {
+      const long = `/${'l'.repeat(107)}`;
+      await expect(serveRegistry(new OperationRegistry(), { path: long })).rejects.toThrow(
+        new RangeError(`options.path is 108 bytes long; Unix socket paths are limited to ${process.platform === 'linux' ? 107 : 103} bytes: ${long}`),
+      );
+    }
     await expect(serveRegistry(null as never, { path: socketPath() })).rejects.toThrow(new TypeError('registry must be an OperationRegistry, got null'));
     await expect(serveRegistry(7 as never, { path: socketPath() })).rejects.toThrow(new TypeError('registry must be an OperationRegistry, got 7'));
     for (const method of ['list', 'get', 'cancel', 'cancelAll', 'history', 'stats', 'subscribe']) {
