@@ -53,6 +53,9 @@ async function ask(path: string, requests: (string | Record<string, unknown>)[])
   return (await client.waitForLines(requests.length)).slice(0);
 }
 
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 const bad = (id: unknown, message: string, code = 'EBADREQUEST'): Record<string, unknown> => ({ id, ok: false, error: { code, message } });
 const statusList = 'pending, running, completed, cancelled, failed';
 
@@ -218,11 +221,12 @@ describe('the ops and their fields', () => {
     await new Cancelable({ name: 'h1', register: registry }).run(() => undefined);
     await new Cancelable({ name: 'h2', register: registry }).run(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const middle = Date.now();
     const failed = new Cancelable({ name: 'h3', register: registry });
     await failed.run(() => Promise.reject(new Error('boom'))).catch(() => undefined);
     const server = await serve(registry);
     const names = (line: Record<string, unknown>): unknown => (line.ok ? (line.result as { name: string }[]).map((o) => o.name) : line);
+    // The registry's own clock: h3 ended 30 ms or more after the others.
+    const middle = registry.history().find((o) => o.name === 'h3')!.endTime!;
     const lines = await ask(server.path, [
       { id: 1, op: 'history' },
       { id: 2, op: 'history', limit: 0 },
@@ -347,6 +351,11 @@ describe('what the registry answers or throws', () => {
     const server = await serve(
       registryWith({
         list: () => [shared, shared] as never, // the same object twice is no cycle
+        // Fails once, then encodes: only a TypeError (a cycle) is worth a second attempt.
+        cancel: () => {
+          let calls = 0;
+          return { toJSON: () => (calls++ === 0 ? fail('once') : 'second time') } as never;
+        },
         get: () => undefined,
         stats: () => cyclic,
         history: () => [{ toJSON: () => { throw new Error('no JSON for you'); } }] as never,
@@ -359,6 +368,7 @@ describe('what the registry answers or throws', () => {
       { id: 3, op: 'history' },
       { id: 4, op: 'cancelAll' },
       { id: 5, op: 'list' },
+      { id: 6, op: 'cancel', operationId: 'x' },
     ]);
     expect(lines).toEqual([
       { id: 1, ok: true, result: null },
@@ -366,7 +376,29 @@ describe('what the registry answers or throws', () => {
       bad(3, 'the result could not be encoded as JSON: no JSON for you', 'EINTERNAL'),
       bad(4, 'the result could not be encoded as JSON: still no JSON', 'EINTERNAL'),
       { id: 5, ok: true, result: [shared, shared] },
+      bad(6, 'the result could not be encoded as JSON: once', 'EINTERNAL'),
     ]);
+  });
+
+  it('an empty name filter never reaches the registry (one that would take it as "everything")', async () => {
+    const seen: unknown[] = [];
+    const server = await serve(
+      registryWith({
+        list: (filter) => (seen.push(filter), []),
+        cancelAll: (filter) => (seen.push(filter), 99),
+      }),
+    );
+    const lines = await ask(server.path, [
+      { id: 1, op: 'cancelAll', filter: { name: '' } },
+      { id: 2, op: 'list', filter: { name: '' } },
+      { id: 3, op: 'list', filter: { name: 'x' } },
+    ]);
+    expect(lines).toEqual([
+      bad(1, 'filter.name must not be empty (omit it to select every operation)'),
+      bad(2, 'filter.name must not be empty (omit it to select every operation)'),
+      { id: 3, ok: true, result: [] },
+    ]);
+    expect(seen).toEqual([{ name: 'x' }]);
   });
 
   it('checks the registry and the options it is given', async () => {
