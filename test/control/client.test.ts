@@ -1,7 +1,7 @@
 // ControlClient against the real endpoint and against foreign servers on real Unix sockets (a
 // server that answers what a test scripts): every check of its options, every kind of line a
 // server may send, and what is at the path before it connects (mutation testing, docs/reliability.md).
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,8 @@ const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
 
 describe('ControlClient.connect: its options', () => {
   it('names what is wrong', () => {
+    expect(() => ControlClient.connect('x' as never)).toThrow(new TypeError('options must be an options object, got "x"'));
+    expect(() => ControlClient.connect({ path: 5 as never })).toThrow(new TypeError('options.path must be a string, got 5'));
     expect(() => ControlClient.connect({ path: '' })).toThrow(new RangeError('options.path must not be empty'));
     expect(() => ControlClient.connect({})).toThrow(new TypeError('options.path or options.pid is required'));
     expect(() => ControlClient.connect({ pid: 0 })).toThrow(new RangeError('options.pid must be an integer >= 1, got 0'));
@@ -162,10 +164,27 @@ describe.skipIf(isWindows)('ControlClient.connect: what is at the path', () => {
       else process.env.CANCELABLE_SOCKET_DIR = saved;
     }
     const path = join(dir, 'none.sock');
-    await expect(ControlClient.connect({ path })).rejects.toMatchObject({
+    const error = await ControlClient.connect({ path }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
       code: 'ENOENT',
       message: `nothing listens at ${path}: a process is not running or has not called registry.listen()`,
     });
+    expect((error as ControlError).cause).toMatchObject({ code: 'ENOENT', syscall: 'connect' });
+  });
+
+  it('a stale socket (its process gone) is ECONNREFUSED, with the cause', async () => {
+    const dir = freshDir();
+    const server = await serveRegistry(new OperationRegistry(), { path: join(dir, 's.sock') });
+    const keep = join(dir, 'keep.sock');
+    linkSync(server.path, keep); // survives close(): nobody listens there any more
+    await server.close();
+    const error = await ControlClient.connect({ path: keep }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ControlError);
+    expect(error).toMatchObject({
+      code: 'ECONNREFUSED',
+      message: `stale socket at ${keep}: the process that created it is gone (the next registry.listen() there replaces it)`,
+    });
+    expect((error as ControlError).cause).toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('its own socket by pid is trusted (requireOwner); so is a path named explicitly', async () => {
@@ -195,6 +214,8 @@ describe('ControlClient: what a server may send', () => {
       socket.write(line({ id: 'w', event: { type: 'start', context: {} } }));
       socket.write(line({ id: 999, ok: true, result: 'not asked' }));
       socket.write(line({ id: null, ok: false, error: { code: 'EPARSE', message: 'a complaint about no request' } }));
+      socket.write(line({ id: null, ok: true, error: { code: 'EBUSY', message: 'not a refusal: ok is not false' } }));
+      socket.write(line({ id: null, ok: false })); // unsolicited, and no error object at all
       socket.write(line({ id: request.id, ok: true, result: 'mine' }));
     });
     const client = await connect({ path });
@@ -259,6 +280,9 @@ describe('ControlClient: what a server may send', () => {
       { id: 6, op: 'cancel', operationId: 'c', message: 'why' },
       { id: 7, op: 'cancel', operationId: 'd', message: 'why' },
     ]);
+    // A substring is the server's business: one cancelAll request.
+    expect(await client.cancelAll({ name: 'job' }, 'sub')).toBe(true);
+    expect(requests.slice(7)).toEqual([{ id: 8, op: 'cancelAll', filter: { name: 'job' }, message: 'sub' }]);
   });
 
   it('checks filters, ids and ops before sending', async () => {
@@ -266,7 +290,7 @@ describe('ControlClient: what a server may send', () => {
     const client = await connect({ path });
     await expect(client.list({ name: 42 as never })).rejects.toThrow(new TypeError('filter.name must be a string or a RegExp, got 42'));
     await expect(client.list({ name: '' })).rejects.toThrow(new RangeError('filter.name must not be empty (omit it to select every operation)'));
-    await expect(client.list(null as never)).rejects.toThrow(TypeError);
+    await expect(client.list(null as never)).rejects.toThrow(new TypeError('filter must be an options object, got null'));
     expect(() => client.get(7 as never)).toThrow(new TypeError('operationId must be a string, got 7'));
     expect(() => client.cancel('')).toThrow(new RangeError('operationId must not be empty'));
     expect(() => client.request(7 as never)).toThrow(new TypeError('op must be a string, got 7'));
@@ -285,6 +309,18 @@ describe('ControlClient: what a server may send', () => {
   });
 });
 
+describe('ControlClient: a server that hangs up', () => {
+  it('while the client is still writing (EPIPE on the client side): its requests reject with ECLOSED, nothing is thrown', async () => {
+    const { path } = await foreignServer((_request, socket) => socket.destroy());
+    const client = await connect({ path });
+    const big = 'x'.repeat(256 * 1024);
+    const pending = Array.from({ length: 20 }, () => client.request('stats', { big }).catch((error: unknown) => error));
+    const errors = await Promise.all(pending);
+    expect(errors.every((error) => error instanceof ControlError && error.code === 'ECLOSED')).toBe(true);
+    await client.closed;
+  });
+});
+
 describe('ControlClient: watching', () => {
   it('a refused watch leaves no listener; stopping twice sends one unwatch; stopping after the end sends none', async () => {
     let watches = 0;
@@ -300,7 +336,7 @@ describe('ControlClient: watching', () => {
     });
     const client = await connect({ path });
     const events: ControlEvent[] = [];
-    await expect(client.watch((event) => events.push(event))).rejects.toMatchObject({ code: 'EBADREQUEST' });
+    await expect(client.watch((event) => events.push(event))).rejects.toThrow(new ControlError('EBADREQUEST', 'no'));
     const stop = await client.watch((event) => events.push(event));
     await client.request('stats'); // the event came before this answer
     expect(events.map((e) => e.context.name)).toEqual(['seen']);

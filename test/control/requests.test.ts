@@ -344,7 +344,7 @@ describe('what the registry answers or throws', () => {
   });
 
   it('undefined is sent as null; BigInts as strings; a cycle as [Circular]; what cannot be encoded is EINTERNAL', async () => {
-    const cyclic: Record<string, unknown> = { n: 1n };
+    const cyclic: Record<string, unknown> = { n: 1n, nothing: null };
     cyclic.self = cyclic;
     cyclic.list = [cyclic];
     const shared = { id: 'same', name: 'twice' };
@@ -372,7 +372,7 @@ describe('what the registry answers or throws', () => {
     ]);
     expect(lines).toEqual([
       { id: 1, ok: true, result: null },
-      { id: 2, ok: true, result: { n: '1', self: '[Circular]', list: ['[Circular]'] } },
+      { id: 2, ok: true, result: { n: '1', nothing: null, self: '[Circular]', list: ['[Circular]'] } },
       bad(3, 'the result could not be encoded as JSON: no JSON for you', 'EINTERNAL'),
       bad(4, 'the result could not be encoded as JSON: still no JSON', 'EINTERNAL'),
       { id: 5, ok: true, result: [shared, shared] },
@@ -380,23 +380,30 @@ describe('what the registry answers or throws', () => {
     ]);
   });
 
-  it('an empty name filter never reaches the registry (one that would take it as "everything")', async () => {
+  it('a bad filter never reaches the registry (one that would take an empty name as "everything")', async () => {
     const seen: unknown[] = [];
     const server = await serve(
       registryWith({
         list: (filter) => (seen.push(filter), []),
         cancelAll: (filter) => (seen.push(filter), 99),
+        stats: () => undefined as never,
       }),
     );
     const lines = await ask(server.path, [
       { id: 1, op: 'cancelAll', filter: { name: '' } },
       { id: 2, op: 'list', filter: { name: '' } },
-      { id: 3, op: 'list', filter: { name: 'x' } },
+      { id: 3, op: 'list', filter: { parentId: 5 } },
+      { id: 4, op: 'list', filter: { status: 'bogus' } },
+      { id: 5, op: 'list', filter: { name: 'x' } },
+      { id: 6, op: 'stats' },
     ]);
     expect(lines).toEqual([
       bad(1, 'filter.name must not be empty (omit it to select every operation)'),
       bad(2, 'filter.name must not be empty (omit it to select every operation)'),
-      { id: 3, ok: true, result: [] },
+      bad(3, 'filter.parentId must be a string or null, got 5'),
+      bad(4, `filter.status must be one of ${statusList} (or an array of them), got "bogus"`),
+      { id: 5, ok: true, result: [] },
+      { id: 6, ok: true, result: null }, // undefined has no JSON: null
     ]);
     expect(seen).toEqual([{ name: 'x' }]);
   });
