@@ -120,8 +120,11 @@ export async function serveRegistry(registry: ControlRegistry, options?: Control
         socket.uncork();
       }
     });
-    // Idle: nothing read or written for idleTimeoutMs. A watcher waits for events by design.
-    socket.setTimeout(idleTimeoutMs, () => {
+    // Idle: nothing read or written for idleTimeoutMs. A watcher waits for events by design. A
+    // listener of its own, not setTimeout's callback (a once-listener: a client that watched past one
+    // idle period and then unwatched would never be idle again).
+    socket.setTimeout(idleTimeoutMs);
+    socket.on('timeout', () => {
       if (client.watch !== undefined) return;
       sendError(client, null, 'EIDLE', `idle for ${idleTimeoutMs} ms; disconnected`);
       socket.destroySoon();

@@ -144,6 +144,20 @@ describe.skipIf(process.platform === 'win32')('socket directories (socket-dir.ts
     expect(() => checkSocketParent(join(theirs, 's.sock'))).toThrow(/it belongs to uid/);
   });
 
+  // Without a passwd entry: root may chown to any uid, so this runs wherever the tests run as root.
+  it.skipIf(process.getuid?.() !== 0)("another uid's directory is refused, as the per-user one and as a socket's parent (chowned to uid 54321)", () => {
+    const theirs = fresh();
+    chownSync(theirs, 54321, 54321);
+    const why = `it belongs to uid 54321, not to this user (uid 0)`;
+    expect(() => preparePrivateDir(theirs, false)).toThrow(
+      expect.objectContaining({ code: 'EACCES', path: theirs, message: `cannot use ${theirs} for a control socket: ${why}` }),
+    );
+    expect(() => preparePrivateDir(theirs, true)).toThrow(expect.objectContaining({ code: 'EACCES', message: expect.stringContaining(why) }));
+    expect(() => checkSocketParent(join(theirs, 's.sock'))).toThrow(expect.objectContaining({ code: 'EACCES', message: expect.stringContaining(why) }));
+    chownSync(theirs, 0, 0);
+    expect(() => preparePrivateDir(theirs, false)).not.toThrow();
+  });
+
   it('checkSocketParent: a sticky directory writable by all is fine, a plain one is not; a missing one is left to listen()', () => {
     expect(() => checkSocketParent(join(fresh(0o1777), 's.sock'))).not.toThrow();
     expect(() => checkSocketParent(join(fresh(0o777), 's.sock'))).toThrow(expect.objectContaining({ code: 'EACCES', message: expect.stringContaining('(mode 0777)') }));
