@@ -106,7 +106,7 @@ describe('the versioned protocols a scope of this copy serves to other copies', 
 });
 
 describe('resolveScope(scope, method)', () => {
-  it.each([
+  it.each<[string, unknown]>([
     ['42', 42],
     ['a string', 'scope'],
     ['null', null],
