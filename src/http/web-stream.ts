@@ -75,13 +75,13 @@ function streamResponse<T>(kind: 'sse' | 'ndjson', source: StreamSource<T>, opti
   const encoder = new TextEncoder();
   const scope = given.status === 'pending' ? given : new Cancelable({ name: `${kind} stream`, parent: given, graceMs: given.graceMs });
 
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let out!: ReadableStreamDefaultController<Uint8Array>; // set by start(), synchronously
   let wake: (() => void) | undefined; // the pump's wait for the client to read
   let clientGone = false;
   const body = new ReadableStream<Uint8Array>(
     {
-      start(c) {
-        controller = c;
+      start(controller) {
+        out = controller;
       },
       pull() {
         const resume = wake;
@@ -96,7 +96,6 @@ function streamResponse<T>(kind: 'sse' | 'ndjson', source: StreamSource<T>, opti
     },
     { highWaterMark: 1 },
   );
-  const out = controller as unknown as ReadableStreamDefaultController<Uint8Array>; // set by start(), synchronously
 
   const ended = scope
     .run(async (inner) => {

@@ -1,6 +1,12 @@
 /** Helpers for the control endpoint's security tests: raw sockets, the CLI in-process, another uid. */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach } from 'vitest';
+import { OperationRegistry } from '../../src/index.js';
+import { serveRegistry, type ControlRegistry, type ControlServer } from '../../src/processes/index.js';
 import { runCli, type CliIO } from '../../src/cli/run.js';
 
 /** The uid/gid of `nobody` when this process may act as it (root), else undefined. */
@@ -96,4 +102,50 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<'settled' | 
       },
     );
   });
+}
+
+/**
+ * What a control-endpoint test file shares: fresh socket directories under one temp root (removed
+ * after the file), and the servers, raw clients and cleanups of each test closed after it.
+ */
+export function controlBench(prefix: string): {
+  freshDir(): string;
+  socketPath(): string;
+  serve(registry?: ControlRegistry, options?: Parameters<typeof serveRegistry>[1]): Promise<ControlServer>;
+  serveAt(path: string): Promise<ControlServer>;
+  raw(path: string): Promise<RawClient>;
+  keep(client: RawClient): RawClient;
+  cleanups: (() => void | Promise<void>)[];
+} {
+  const root = mkdtempSync(join(tmpdir(), `cbl-${prefix}-`));
+  let counter = 0;
+  const servers: ControlServer[] = [];
+  const raws: RawClient[] = [];
+  const cleanups: (() => void | Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const raw of raws.splice(0)) raw.close();
+    for (const server of servers.splice(0)) await server.close();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const freshDir = (): string => mkdtempSync(join(root, `d${++counter}-`));
+  const serveAt = async (path: string, registry: ControlRegistry = new OperationRegistry(), options: Parameters<typeof serveRegistry>[1] = {}): Promise<ControlServer> => {
+    const server = await serveRegistry(registry, { path, ...options });
+    servers.push(server);
+    return server;
+  };
+  const keep = (client: RawClient): RawClient => {
+    raws.push(client);
+    return client;
+  };
+  const socketPath = (): string => (process.platform === 'win32' ? `\\\\.\\pipe\\cbl-${prefix}-${process.pid}-${++counter}` : join(freshDir(), 's.sock'));
+  return {
+    freshDir,
+    socketPath,
+    serve: (registry, options) => serveAt(socketPath(), registry, options),
+    serveAt: (path) => serveAt(path),
+    raw: async (path) => keep(await RawClient.open(path)),
+    keep,
+    cleanups,
+  };
 }

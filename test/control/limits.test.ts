@@ -2,39 +2,13 @@
 // docs/reliability.md): the default and a given connection limit, the request line cap, idle time,
 // a client that asks without reading, and the option checks. Real server, real Unix sockets; with
 // real time, order and generous bounds.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cancelable, OperationRegistry } from '../../src/index.js';
 import { CONTROL_SERVER_DEFAULTS } from '../../src/control/server.js';
-import { serveRegistry, type ControlServer } from '../../src/processes/index.js';
-import { RawClient, within } from './helpers.js';
+import { serveRegistry } from '../../src/processes/index.js';
+import { controlBench, type RawClient, within } from './helpers.js';
 
-const isWindows = process.platform === 'win32';
-const root = mkdtempSync(join(tmpdir(), 'cbl-lim-'));
-let counter = 0;
-const socketPath = (): string => (isWindows ? `\\\\.\\pipe\\cbl-lim-${process.pid}-${++counter}` : join(mkdtempSync(join(root, `d${++counter}-`)), 's.sock'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const servers: ControlServer[] = [];
-const raws: RawClient[] = [];
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.close();
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function serve({ registry = new OperationRegistry(), ...options }: Parameters<typeof serveRegistry>[1] & { registry?: OperationRegistry } = {}): Promise<ControlServer> {
-  const server = await serveRegistry(registry, { path: socketPath(), ...options });
-  servers.push(server);
-  return server;
-}
-
-async function raw(path: string): Promise<RawClient> {
-  const client = await RawClient.open(path);
-  raws.push(client);
-  return client;
-}
+const { serve, raw, socketPath } = controlBench('lim');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -75,7 +49,7 @@ describe('the defaults', () => {
 
 describe('given bounds', () => {
   it('maxConnections 1: one client; the next is refused until it leaves', async () => {
-    const server = await serve({ maxConnections: 1 });
+    const server = await serve(undefined, { maxConnections: 1 });
     const first = await raw(server.path);
     const second = await raw(server.path);
     await second.closed;
@@ -90,7 +64,7 @@ describe('given bounds', () => {
   });
 
   it('maxLineBytes: a line of exactly the cap is served, one byte more is ETOOLONG and the connection goes on', async () => {
-    const server = await serve({ maxLineBytes: 64 });
+    const server = await serve(undefined, { maxLineBytes: 64 });
     const client = await raw(server.path);
     const fit = (id: number, bytes: number): string => {
       const head = `{"id":${id},"op":"stats","p":"`;
@@ -108,7 +82,7 @@ describe('given bounds', () => {
   });
 
   it('idleTimeoutMs: a client that keeps asking stays; one that stops is told EIDLE after the time, then closed', async () => {
-    const server = await serve({ idleTimeoutMs: 300 });
+    const server = await serve(undefined, { idleTimeoutMs: 300 });
     const busy = await raw(server.path);
     const quiet = await raw(server.path);
     const opened = Date.now();
@@ -129,7 +103,7 @@ describe('given bounds', () => {
   });
 
   it('a watcher is never idle, however long; once it unwatches, it is', async () => {
-    const server = await serve({ idleTimeoutMs: 200 });
+    const server = await serve(undefined, { idleTimeoutMs: 200 });
     const watcher = await raw(server.path);
     watcher.write('{"id":"w","op":"watch"}\n');
     await watcher.waitForLines(1);
@@ -144,7 +118,7 @@ describe('given bounds', () => {
   it('a client that asks without reading is not read from until it reads: all its answers come, none is lost', async () => {
     // 40,000 info requests (~330 bytes answered each: ~13 MB) against an 8 MiB cap on unread output.
     // The server stops reading the client while its answers wait, so the backlog stays near one chunk.
-    const server = await serve({ maxBufferedBytes: 8 * 1024 * 1024 });
+    const server = await serve(undefined, { maxBufferedBytes: 8 * 1024 * 1024 });
     const client = await raw(server.path);
     client.socket.pause();
     const count = 40_000;
@@ -181,7 +155,7 @@ describe('given bounds', () => {
 
   it('maxClientBufferedBytes alone (the total cap out of reach) drops a watcher that does not read, soon', async () => {
     const registry = new OperationRegistry();
-    const server = await serve({ registry, maxClientBufferedBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 * 1024 });
+    const server = await serve(registry, { maxClientBufferedBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024 * 1024 });
     const stalled = await stalledWatcher(server.path);
     // The kernel takes a few hundred KB first; then 64 KiB more of backlog drops it. 2,000 events are 32 MB.
     const sent = await chatter(registry, () => server.connections === 0, 2_000);
@@ -193,7 +167,7 @@ describe('given bounds', () => {
 
   it('maxBufferedBytes alone (the per-watcher cap out of reach) drops the largest backlog, soon', async () => {
     const registry = new OperationRegistry();
-    const server = await serve({ registry, maxClientBufferedBytes: 1024 * 1024 * 1024, maxBufferedBytes: 64 * 1024 });
+    const server = await serve(registry, { maxClientBufferedBytes: 1024 * 1024 * 1024, maxBufferedBytes: 64 * 1024 });
     const reader = await raw(server.path);
     reader.write('{"id":1,"op":"watch"}\n');
     await reader.waitForLines(1);
@@ -229,7 +203,7 @@ describe('given bounds', () => {
     for (const key of ['maxLineBytes', 'maxConnections', 'idleTimeoutMs', 'maxBufferedBytes', 'maxClientBufferedBytes']) {
       await expect(serveRegistry(new OperationRegistry(), { path: socketPath(), [key]: 0 })).rejects.toThrow(new RangeError(`options.${key} must be an integer >= 1, got 0`));
       await expect(serveRegistry(new OperationRegistry(), { path: socketPath(), [key]: 1.5 })).rejects.toThrow(RangeError);
-      const server = await serve({ [key]: 1 });
+      const server = await serve(undefined, { [key]: 1 });
       expect(server.connections).toBe(0);
     }
     await expect(serveRegistry(new OperationRegistry(), { path: '' })).rejects.toThrow(new RangeError('options.path must not be empty'));

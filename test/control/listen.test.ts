@@ -6,32 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OperationRegistry } from '../../src/index.js';
-import { serveRegistry, type ControlServer } from '../../src/processes/index.js';
-import { RawClient } from './helpers.js';
+import { serveRegistry } from '../../src/processes/index.js';
+import { controlBench, RawClient } from './helpers.js';
 
 const isWindows = process.platform === 'win32';
 const isRoot = process.getuid?.() === 0;
-const root = mkdtempSync(join(tmpdir(), 'cbl-listen-'));
-let counter = 0;
-const freshDir = (): string => mkdtempSync(join(root, `d${++counter}-`));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const servers: ControlServer[] = [];
-const raws: RawClient[] = [];
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.close();
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function serve(path: string): Promise<ControlServer> {
-  const server = await serveRegistry(new OperationRegistry(), { path });
-  servers.push(server);
-  return server;
-}
+const { freshDir, serveAt: serve, keep } = controlBench('listen');
 
 /** Ref'd pipes (sockets, servers) keeping the loop alive, once the count holds still for 100 ms. */
 async function pipes(): Promise<number> {
@@ -126,7 +109,7 @@ describe.skipIf(isWindows)('taking the socket path', () => {
     });
     expect(Date.now() - started).toBeLessThan(900);
     const client = await RawClient.open(live.path);
-    raws.push(client);
+    keep(client);
     client.write('{"id":1,"op":"stats"}\n');
     expect((await client.waitForLines(1))[0]).toMatchObject({ id: 1, ok: true });
   });
@@ -223,7 +206,7 @@ describe.skipIf(isWindows)('taking the socket path', () => {
     const server = await serve(join(freshDir(), 's.sock'));
     expect(await pipes()).toBe(before);
     const client = await RawClient.open(server.path);
-    raws.push(client);
+    keep(client);
     client.write('{"id":1,"op":"stats"}\n');
     await client.waitForLines(1);
     expect(await pipes()).toBe(before + 1); // the test's own client

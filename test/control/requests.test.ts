@@ -1,40 +1,13 @@
 // Every field of every request the control endpoint reads, and every error it answers with: the
 // exact response line for each (mutation testing of src/control/server.ts, docs/reliability.md).
 // Real server, real Unix socket, raw bytes from the test.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cancelable, OperationRegistry } from '../../src/index.js';
-import { serveRegistry, type ControlRegistry, type ControlServer } from '../../src/processes/index.js';
-import { RawClient } from './helpers.js';
+import { serveRegistry, type ControlRegistry } from '../../src/processes/index.js';
+import { controlBench } from './helpers.js';
 
+const { serve, raw, cleanups, socketPath } = controlBench('req');
 const isWindows = process.platform === 'win32';
-const root = mkdtempSync(join(tmpdir(), 'cbl-req-'));
-let counter = 0;
-const socketPath = (): string => (isWindows ? `\\\\.\\pipe\\cbl-req-${process.pid}-${++counter}` : join(mkdtempSync(join(root, `d${++counter}-`)), 's.sock'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const servers: ControlServer[] = [];
-const raws: RawClient[] = [];
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.close();
-  for (const server of servers.splice(0)) await server.close();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(registry: ControlRegistry, options: Parameters<typeof serveRegistry>[1] = {}): Promise<ControlServer> {
-  const server = await serveRegistry(registry, { path: socketPath(), ...options });
-  servers.push(server);
-  return server;
-}
-
-async function raw(path: string): Promise<RawClient> {
-  const client = await RawClient.open(path);
-  raws.push(client);
-  return client;
-}
 
 function runOperation(registry: OperationRegistry, name: string, parent?: Cancelable): Cancelable {
   const scope = new Cancelable({ name, register: registry, ...(parent ? { parent } : {}) });
