@@ -68,8 +68,13 @@ export class Cancelable<P = unknown> extends CancelScope<P> {
    */
   static withTimeout(ms: number, options?: CancelableOptions): Cancelable {
     const source = new TimeoutSource(checkDuration('ms', ms));
-    // No options: no options object to build and check (the common, hot case).
-    if (options === undefined) return new Cancelable().addSource(source);
+    if (options === undefined) {
+      // No options (the common, hot case): no options object to build and check, and the source is
+      // known to be one (addSource would check it again).
+      const scope = new Cancelable();
+      scope._sources = [source];
+      return scope;
+    }
     return new Cancelable(withSource(options, source));
   }
 

@@ -165,11 +165,13 @@ if (stateArg === undefined) {
 /**
  * The structural floor of a scope that keeps SPEC §2–§3, built from the same primitives with nothing
  * else: an object per scope, a promise of its own (`run()` must be able to reject before the body
- * settles: the grace period), the body called inside the async context (`Cancelable.current()`), and
- * one reaction on the body's promise, found through the context (no closure per run). `runWithTimeout`
- * adds what a timeout needs at the least: a monotonic read and an entry in a shared per-duration list
- * (one host timer for all, never re-armed here), unlinked at the end. No validation, no tree, no
- * registry, no diagnostics: what the library does beyond this is the price of its features.
+ * settles: the grace period), the body called inside the async context (`Cancelable.current()`), one
+ * reaction on the body's promise, found through the context (no closure per run), and a monotonic
+ * clock read at the start and at the end (SPEC: real start and end times, durations on a monotonic
+ * clock). `runWithTimeout` adds what a timeout needs at the least: an entry in a shared per-duration
+ * list at the start reading plus the duration (one host timer for all, never re-armed here), unlinked
+ * at the end. No validation, no tree, no registry, no diagnostics: what the library does beyond this
+ * is the price of its features.
  */
 function structuralFloor(body) {
   const storage = new AsyncLocalStorage();
@@ -179,14 +181,19 @@ function structuralFloor(body) {
     capturedResolve = resolve;
     capturedReject = reject;
   };
+  // The host's clock object, kept (as the library keeps it): `globalThis.performance` is an accessor.
+  const clock = globalThis.performance;
   class FloorScope {
     phase = 0;
     resolve = capturedResolve;
     reject = capturedReject;
     entry = undefined;
+    start = clock.now();
+    end = 0;
   }
   const end = (scope) => {
     scope.phase = 2;
+    scope.end = clock.now();
     const entry = scope.entry;
     if (entry !== undefined) {
       scope.entry = undefined;
@@ -223,7 +230,7 @@ function structuralFloor(body) {
     runWithTimeout() {
       const promise = new Promise(capture);
       const scope = new FloorScope();
-      const entry = { deadline: performance.now() + 60_000, scope, prev: queue.tail, next: undefined };
+      const entry = { deadline: scope.start + 60_000, scope, prev: queue.tail, next: undefined };
       if (queue.tail !== undefined) queue.tail.next = entry;
       else queue.head = entry;
       queue.tail = entry;

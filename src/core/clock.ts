@@ -1,4 +1,4 @@
-import { monotonicNow } from './platform.js';
+import { monotonicNow } from './time/monotonic.js';
 import { armDeadline, clearDeadline, Deadline, deadlineQueueUsable, unrefDeadline } from './time/deadline-queue.js';
 import { runtime } from './runtime.js';
 import { describeValue } from './validate.js';

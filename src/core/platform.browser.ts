@@ -139,7 +139,3 @@ export function randomUUID(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Milliseconds from an arbitrary origin that never go backwards. */
-export function monotonicNow(): number {
-  return performance.now();
-}

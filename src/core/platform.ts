@@ -89,7 +89,3 @@ export function randomUUID(): string {
   return globalThis.crypto.randomUUID();
 }
 
-/** Milliseconds from an arbitrary origin that never go backwards (for durations). */
-export function monotonicNow(): number {
-  return performance.now();
-}

@@ -65,6 +65,12 @@ export type TriggerArgument = CancelArgument;
  * }
  * ```
  */
+/**
+ * @internal The options of the library's unnamed timeout and deadline sources: one frozen record,
+ * trusted by the constructor (a timeout source is built on every `withTimeout()` call).
+ */
+export const unnamedTimeoutInit: CancelationSourceOptions = Object.freeze({ reason: CancelationReason.Timeout });
+
 export abstract class CancelationSource {
   /** The reason a scope gets when this source fires. */
   readonly reason: CancelationReason;
@@ -73,6 +79,10 @@ export abstract class CancelationSource {
   #trigger: ((argument?: TriggerArgument) => void) | undefined;
 
   constructor(options?: CancelationSourceOptions) {
+    if (options === unnamedTimeoutInit) {
+      this.reason = CancelationReason.Timeout;
+      return;
+    }
     checkOptions('options', options);
     const reason = options?.reason === undefined ? CancelationReason.Manual : options.reason;
     if (!isCancelationReason(reason)) {

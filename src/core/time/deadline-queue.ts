@@ -10,7 +10,7 @@
  * with the library: fake timers installed later (vitest, @sinonjs/fake-timers) get one real timer per
  * scope through their own `setTimeout`, as before.
  */
-import { monotonicNow } from '../platform.js';
+import { hostClearTimeout, hostSetTimeout, hostTimeInPlace, monotonicNow } from './monotonic.js';
 import { singleton } from '../runtime.js';
 
 /** One armed deadline. */
@@ -44,20 +44,12 @@ class DurationList {
 }
 
 const lists = new Map<number, DurationList>();
-const hostSetTimeout = globalThis.setTimeout;
-const hostClearTimeout = globalThis.clearTimeout;
-// The host's clock, read at the first use rather than at load: reading `performance` loads
-// node:perf_hooks, and importing the library must load no built-in it does not need (SPEC §13).
-let hostNow: (() => number) | undefined | null = null;
-
-/** Whether the queue may serve a timer now: the host's own timers and clock, unchanged since load. */
+/**
+ * Whether the queue may serve a timer now: the host's own timers and clock, unchanged since load (with
+ * them in place, {@link monotonicNow} reads the host's clock; fake timers replace them).
+ */
 export function deadlineQueueUsable(): boolean {
-  if (globalThis.setTimeout !== hostSetTimeout || globalThis.clearTimeout !== hostClearTimeout) return false;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity only, never called
-  const now = globalThis.performance?.now;
-  // First use with the host's timers in place: this is the host's clock (fake timers replace both).
-  if (hostNow === null) hostNow = now;
-  return now !== undefined && now === hostNow;
+  return hostTimeInPlace();
 }
 
 /** Arms `callback(arg)` to run `ms` after `start` (a {@link monotonicNow} reading; default now). */

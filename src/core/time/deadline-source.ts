@@ -1,10 +1,9 @@
 import type { CancelationInit } from '../errors.js';
-import { MultiSource, type SourceTarget } from '../source.js';
+import { MultiSource, unnamedTimeoutInit, type SourceTarget } from '../source.js';
 import { checkKnownKeys, checkTime } from '../validate.js';
 import { arm, disarm, type TimerActivation } from './timer-activation.js';
 
 const sourceOptionKeys: ReadonlySet<string> = new Set(['name']);
-const unnamed = Object.freeze({ reason: 'timeout' } as const);
 
 function deadlineInit(activation: TimerActivation): CancelationInit {
   const deadline = (activation.source as DeadlineSource).deadline;
@@ -33,7 +32,7 @@ export class DeadlineSource extends MultiSource {
   constructor(deadline: Date | number, options?: { name?: string }) {
     const at = checkTime('deadline', deadline);
     checkKnownKeys('options', options, sourceOptionKeys);
-    super(options?.name === undefined ? unnamed : { reason: 'timeout', name: options.name });
+    super(options?.name === undefined ? unnamedTimeoutInit : { reason: 'timeout', name: options.name });
     this.deadline = at;
   }
 

@@ -1,11 +1,9 @@
 import type { CancelationInit } from '../errors.js';
-import { MultiSource, type SourceTarget } from '../source.js';
+import { MultiSource, unnamedTimeoutInit, type SourceTarget } from '../source.js';
 import { checkDuration, checkKnownKeys } from '../validate.js';
 import { arm, disarm, type TimerActivation } from './timer-activation.js';
 
 const sourceOptionKeys: ReadonlySet<string> = new Set(['name']);
-// Shared when no name is given: a timeout source is built on every withTimeout() call.
-const unnamed = Object.freeze({ reason: 'timeout' } as const);
 
 function timeoutInit(activation: TimerActivation): CancelationInit {
   const timeoutMs = (activation.source as TimeoutSource).timeoutMs;
@@ -29,7 +27,7 @@ export class TimeoutSource extends MultiSource {
   constructor(timeoutMs: number, options?: { name?: string }) {
     checkDuration('timeoutMs', timeoutMs);
     checkKnownKeys('options', options, sourceOptionKeys);
-    super(options?.name === undefined ? unnamed : { reason: 'timeout', name: options.name });
+    super(options?.name === undefined ? unnamedTimeoutInit : { reason: 'timeout', name: options.name });
     this.timeoutMs = timeoutMs;
   }
 
