@@ -2,15 +2,27 @@
 // throughput of a bare handler). One node:http server on 127.0.0.1, one undici client pool, in one
 // process: each variant is a route on the same server (the same dispatch cost for all), measured in
 // interleaved rounds of fixed duration; the best round of each variant is kept and the ratio taken.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { Pool } from 'undici';
 import { handleRequest, requestScope } from 'cancelable-ts/http';
 import { quick, report } from '../lib.mjs';
 
 const body = 'ok';
+// The floor: what any request scope that is the handler's `Cancelable.current()` does at the least,
+// the handler run as an async function inside an AsyncLocalStorage context (one more store: the
+// library's own is on from the first scope).
+const floorContext = new AsyncLocalStorage();
 const routes = {
   '/bare': (req, res) => {
     res.end(body);
+  },
+  '/floor': (req, res) => {
+    floorContext
+      .run(req, async () => {
+        res.end(body);
+      })
+      .catch(() => {});
   },
   '/scope': (req, res) => {
     requestScope(req, res)
@@ -32,6 +44,7 @@ const routes = {
 };
 const names = {
   '/bare': 'bare handler: res.end() (anchor)',
+  '/floor': 'floor: the async handler inside an AsyncLocalStorage context',
   '/scope': 'requestScope(req, res).run(handler)',
   '/handle': 'handleRequest(req, res, handler, { timeout: 30 s })',
 };
@@ -95,6 +108,7 @@ report({
     ...rows,
     { name: 'throughput lost by handleRequest (route timeout, deadline headers)', unit: '%', median: overhead, note: 'median of per-round ratios' },
     { name: 'throughput lost by requestScope().run()', unit: '%', median: lost('/scope'), note: 'median of per-round ratios' },
+    { name: 'throughput lost by the floor (async handler in an AsyncLocalStorage context)', unit: '%', median: lost('/floor'), note: 'median of per-round ratios' },
   ],
   targets: [
     {
