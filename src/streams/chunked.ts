@@ -8,6 +8,7 @@ import type { CancelScope as Cancelable } from '../core/index.js';
 import { checkInteger, checkInterval, checkKnownKeys } from '../core/validate.js';
 import { clearLongTimeout, onCancellation, setLongTimeout } from '../core/index.js';
 import { isThenable } from '../core/promise.js';
+import { runIn } from './context.js';
 import { CancelableAsyncIterator } from './iterator.js';
 import { streamOptionKeys } from './options.js';
 import type { ChunkedStreamOptions, StreamPartialResult, StreamSource } from './types.js';
@@ -114,7 +115,8 @@ export class ChunkedCancelableIterator<T> implements AsyncIterator<T[], undefine
       this.#lastItemAt = scope.clock.now();
       this.#armTimer(this.#maxWait);
     }
-    if (!this.#driving) void this.#drive();
+    // The pump loops in the scope's async context: each pull then calls the source directly.
+    if (!this.#driving) runIn(scope, ChunkedCancelableIterator.#startDrive, this);
     return promise;
   }
 
@@ -159,6 +161,10 @@ export class ChunkedCancelableIterator<T> implements AsyncIterator<T[], undefine
    * per-item wrapper: the consumer gets one promise per chunk). A cancellation rejects the chunk at once
    * through this stream's listener; the inner iterator closes the source.
    */
+  static #startDrive<I>(iterator: ChunkedCancelableIterator<I>): void {
+    void iterator.#drive();
+  }
+
   async #drive(): Promise<void> {
     this.#driving = true;
     if (this.#off === undefined) this.#off = onCancellation(this.scope, this.#onCancel);

@@ -7,7 +7,7 @@
  * first pull, removed on every exit) rejects a pending `next()` at once and closes the source without
  * waiting for it.
  */
-import { onCancellation, type CancelScope as Cancelable } from '../core/index.js';
+import { asyncContextFollowsAwaits, onCancellation, type CancelScope as Cancelable } from '../core/index.js';
 import { reportSourceError } from '../core/diagnostics.js';
 import { cancelSource, openSource, returnSource, type OpenedSource } from './adapters.js';
 import { startClose, streamSourceLabel, waitForClose } from './close.js';
@@ -204,6 +204,9 @@ export class CancelableAsyncIterator<T> implements AsyncIterator<T, undefined, u
    * source's own result or promise, with no per-item wrapper. `undefined` when the iterator is no longer
    * open (cancelled, ended). The caller settles the pull with {@link CancelableAsyncIterator._pumped} or
    * {@link CancelableAsyncIterator._pumpFailed}; a cancellation meanwhile closes the source as usual.
+   * The pump runs its loop in the scope's async context (where the context follows awaits, a check of
+   * the context per item would cost a tenth of the item), so the source's `next()` sees the scope as
+   * `Cancelable.current()`.
    * @internal
    */
   _pump(): PromiseLike<IteratorResult<T>> | IteratorResult<T> | undefined {
@@ -214,7 +217,7 @@ export class CancelableAsyncIterator<T> implements AsyncIterator<T, undefined, u
       return undefined;
     }
     if (this.#off === undefined) this.#off = onCancellation(scope, this.#onCancel);
-    const result = pullIn(scope, this.#it);
+    const result = asyncContextFollowsAwaits ? this.#it.next() : pullIn(scope, this.#it);
     if (this.#state !== OPEN) return undefined;
     this.#pending = true;
     return result;
