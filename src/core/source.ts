@@ -43,6 +43,12 @@ export interface CancelationSourceOptions {
 export type TriggerArgument = CancelArgument;
 
 /**
+ * @internal The options of the library's unnamed timeout and deadline sources: one frozen record,
+ * trusted by the constructor (a timeout source is built on every `withTimeout()` call).
+ */
+export const unnamedTimeoutInit: CancelationSourceOptions = Object.freeze({ reason: CancelationReason.Timeout });
+
+/**
  * Something that can cancel a scope: a timeout, a token, an OS signal, a condition... Subclass it to
  * write your own: implement {@link CancelationSource.start} (take what you need, call `trigger` when
  * the scope must be cancelled) and {@link CancelationSource.stop} (idempotent; release everything
@@ -65,12 +71,6 @@ export type TriggerArgument = CancelArgument;
  * }
  * ```
  */
-/**
- * @internal The options of the library's unnamed timeout and deadline sources: one frozen record,
- * trusted by the constructor (a timeout source is built on every `withTimeout()` call).
- */
-export const unnamedTimeoutInit: CancelationSourceOptions = Object.freeze({ reason: CancelationReason.Timeout });
-
 export abstract class CancelationSource {
   /** The reason a scope gets when this source fires. */
   readonly reason: CancelationReason;
