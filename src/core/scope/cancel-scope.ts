@@ -22,7 +22,8 @@ import { shield, type ShieldOptions } from './shield.js';
 import { contextOf } from './snapshot.js';
 import { INACTIVE, tokenOf } from './sources.js';
 import { cancelScope, signalOf } from './tree.js';
-import { listen, race, sleep, waitForCancel, wrap, type Waiter } from './waiters.js';
+import type { WaiterSet } from './waiter-set.js';
+import { listen, race, sleep, waitForCancel, wrap } from './waiters.js';
 
 /**
  * A cancel scope: runs a body, and cancels it when one of its sources fires (a timeout, a token, an OS
@@ -54,7 +55,7 @@ export class CancelScope<P = unknown> implements SourceTarget {
   /** @internal INACTIVE, the one source's state, or the states of the sources. */ _sourceState: unknown = INACTIVE;
   /** @internal Set once; the same object as `signal.reason` and the rejection. */
   _cancelError: CancelationError | undefined = undefined;
-  /** @internal Library awaits; dropped when cancelled or ended. */ _waiters: Set<Waiter> | undefined = undefined;
+  /** @internal Library awaits; dropped when cancelled or ended. */ _waiters: WaiterSet | undefined = undefined;
   /** @internal The signal's controller, or the signal itself when created already aborted. */
   _abort: AbortController | AbortSignal | undefined = undefined;
   /** @internal Children, shields and holds. */ _ledger: Ledger | undefined = undefined;

@@ -14,6 +14,7 @@ import { runtime } from '../runtime.js';
 import type { CancelationSource } from '../source.js';
 import type { CancelScope } from './cancel-scope.js';
 import { DONE } from './phases.js';
+import { waitersCancelled } from './waiters.js';
 
 /**
  * Cancels `root` and every running descendant with `error` (each child gets its own
@@ -80,7 +81,7 @@ function deliver(scope: CancelScope, error: CancelationError, source: Cancelatio
   const waiters = scope._waiters;
   if (waiters !== undefined) {
     scope._waiters = undefined;
-    for (const waiter of waiters) waiter.cancelled(error);
+    waitersCancelled(waiters, error);
   }
   const holds = scope._ledger?.holds;
   if (holds !== undefined) {

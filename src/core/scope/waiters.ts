@@ -11,13 +11,7 @@ import { isThenable, noop } from '../promise.js';
 import { runtime } from '../runtime.js';
 import type { CancelScope } from './cancel-scope.js';
 import { DONE } from './phases.js';
-
-/** An entry of a scope's waiter set: told of the cancellation, once, synchronously. */
-export interface Waiter {
-  cancelled(error: CancelationError): void;
-  /** The scope ended without a cancellation while this still waited (the set is being dropped). */
-  ended?(): void;
-}
+import { WaiterSet, type Waiter } from './waiter-set.js';
 
 /**
  * What the reactions on a raced promise hold: the wait, until it settles or its scope ends. A promise
@@ -28,15 +22,15 @@ interface RaceLink<T> {
 }
 
 /** The waiter set of a running scope, created on first use; undefined once cancelled or ended. */
-function waitersOf(scope: CancelScope): Set<Waiter> | undefined {
+function waitersOf(scope: CancelScope): WaiterSet | undefined {
   if (scope._cancelError !== undefined || scope._phase >= DONE) return undefined;
-  return (scope._waiters ??= new Set());
+  return (scope._waiters ??= new WaiterSet());
 }
 
 class Listener implements Waiter {
   constructor(
     readonly listener: (error: CancelationError) => void,
-    public set: Set<Waiter> | undefined,
+    public set: WaiterSet | undefined,
   ) {}
   cancelled(error: CancelationError): void {
     this.set = undefined;
@@ -78,13 +72,13 @@ class Wait<T> implements Waiter {
   readonly promise: Promise<T>;
   readonly #resolve: (value: T) => void;
   readonly #reject: (error: unknown) => void;
-  #set: Set<Waiter> | undefined;
+  #set: WaiterSet | undefined;
   timer: TimerHandle;
   readonly scope: CancelScope | undefined;
   /** Set by `race`: cut when the wait settles or its scope ends. */
   link: RaceLink<T> | undefined = undefined;
 
-  constructor(set: Set<Waiter>, scope: CancelScope | undefined) {
+  constructor(set: WaiterSet, scope: CancelScope | undefined) {
     this.promise = new Promise<T>(capture as (resolve: (value: T) => void, reject: (error: unknown) => void) => void);
     this.#resolve = capturedResolve;
     this.#reject = capturedReject;
@@ -151,7 +145,7 @@ export function sleep(scope: CancelScope, ms: number): Promise<void> {
   const error = scope._cancelError;
   if (error !== undefined) return Promise.reject(error);
   const set = waitersOf(scope);
-  const wait = new Wait<void>(set ?? new Set(), scope);
+  const wait = new Wait<void>(set ?? new WaiterSet(), scope);
   // Always a real timer, even for 0: a loop of sleep(0) must not starve the event loop.
   wait.timer = setLongTimeout(scope._clock, wake, ms, wait);
   return wait.promise;
@@ -201,8 +195,20 @@ function subscribe<T>(promise: PromiseLike<T>, link: RaceLink<T>): void {
 export function waitersEnded(scope: CancelScope): void {
   const set = scope._waiters;
   scope._waiters = undefined;
-  if (set === undefined || set.size === 0) return;
-  for (const waiter of set) waiter.ended?.();
+  if (set !== undefined) set.forEach(endWaiter, undefined);
+}
+
+function endWaiter(waiter: Waiter): void {
+  waiter.ended?.();
+}
+
+/** The scope was cancelled: tells each waiter of the (detached) set, oldest first. */
+export function waitersCancelled(set: WaiterSet, error: CancelationError): void {
+  set.forEach(cancelWaiter, error);
+}
+
+function cancelWaiter(waiter: Waiter, error: CancelationError): void {
+  waiter.cancelled(error);
 }
 
 /** `fn`, run in `scope`: checks cancellation before it runs and races its result. */
@@ -227,7 +233,7 @@ export function wrap<A extends unknown[], R>(
 export function waitForCancel(scope: CancelScope): Promise<CancelationError> {
   const error = scope._cancelError;
   if (error !== undefined) return Promise.resolve(error);
-  const set = waitersOf(scope) ?? new Set<Waiter>(); // ended uncancelled: never resolves, holds nothing
+  const set = waitersOf(scope) ?? new WaiterSet(); // ended uncancelled: never resolves, holds nothing
   const wait = new Wait<CancelationError>(set, undefined);
   return wait.promise.then(undefined, (cancelError: CancelationError) => cancelError);
 }
