@@ -20,7 +20,6 @@ function recorder(log: string[], name: string, onCancel?: () => void): Waiter {
 }
 
 const error = { reason: 'manual' } as CancelationError;
-const tell = (waiter: Waiter, e: CancelationError): void => waiter.cancelled(e);
 
 describe('WaiterSet', () => {
   it('counts, adds and deletes like a Set; delete answers whether the waiter was there', () => {
@@ -38,7 +37,7 @@ describe('WaiterSet', () => {
     expect(set.delete(a)).toBe(true);
     expect(set.delete(a)).toBe(false);
     expect(set.size).toBe(1);
-    set.forEach(tell, error);
+    set.cancelled(error);
     expect(log).toEqual(['c:manual']);
   });
 
@@ -51,7 +50,7 @@ describe('WaiterSet', () => {
     set.delete(a); // the inline slot is free, but b is older than anything added now
     set.add(recorder(log, 'c'));
     set.add(recorder(log, 'd'));
-    set.forEach(tell, error);
+    set.cancelled(error);
     expect(log).toEqual(['b:manual', 'c:manual', 'd:manual']);
   });
 
@@ -67,7 +66,7 @@ describe('WaiterSet', () => {
     expect(set.size).toBe(0);
     set.add(recorder(log, 'c'));
     set.add(recorder(log, 'd'));
-    set.forEach((waiter) => waiter.ended?.(), undefined);
+    set.ended();
     expect(log).toEqual(['c:ended', 'd:ended']);
   });
 
@@ -78,7 +77,7 @@ describe('WaiterSet', () => {
     set.add(recorder(log, 'a', () => set.delete(c)));
     set.add(recorder(log, 'b'));
     set.add(c);
-    set.forEach(tell, error);
+    set.cancelled(error);
     expect(log).toEqual(['a:manual', 'b:manual']);
   });
 });

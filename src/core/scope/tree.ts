@@ -14,7 +14,6 @@ import { runtime } from '../runtime.js';
 import type { CancelationSource } from '../source.js';
 import type { CancelScope } from './cancel-scope.js';
 import { DONE } from './phases.js';
-import { waitersCancelled } from './waiters.js';
 
 /**
  * Cancels `root` and every running descendant with `error` (each child gets its own
@@ -81,7 +80,7 @@ function deliver(scope: CancelScope, error: CancelationError, source: Cancelatio
   const waiters = scope._waiters;
   if (waiters !== undefined) {
     scope._waiters = undefined;
-    waitersCancelled(waiters, error);
+    waiters.cancelled(error);
   }
   const holds = scope._ledger?.holds;
   if (holds !== undefined) {

@@ -38,13 +38,17 @@ export class WaiterSet<W extends Waiter = Waiter> {
   }
 
   /**
-   * Calls `visit(waiter, arg)` for each waiter, oldest first. A waiter deleted by an earlier visit is
-   * not visited (as with a `Set`); the callers detach the set from its scope first, so none is added.
+   * Tells each waiter of the cancellation, oldest first. A waiter deleted by an earlier one is not
+   * told (as with a `Set`); the callers detach the set from its scope first, so none is added.
    */
-  forEach<A>(visit: (waiter: W, arg: A) => void, arg: A): void {
-    const first = this._first;
-    if (first !== undefined) visit(first, arg);
-    const rest = this._rest;
-    if (rest !== undefined) for (const waiter of rest) visit(waiter, arg);
+  cancelled(error: CancelationError): void {
+    this._first?.cancelled(error);
+    if (this._rest !== undefined) for (const waiter of this._rest) waiter.cancelled(error);
+  }
+
+  /** Tells each waiter that the scope ended without a cancellation (the set is being dropped). */
+  ended(): void {
+    this._first?.ended?.();
+    if (this._rest !== undefined) for (const waiter of this._rest) waiter.ended?.();
   }
 }

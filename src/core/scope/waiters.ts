@@ -195,20 +195,7 @@ function subscribe<T>(promise: PromiseLike<T>, link: RaceLink<T>): void {
 export function waitersEnded(scope: CancelScope): void {
   const set = scope._waiters;
   scope._waiters = undefined;
-  if (set !== undefined) set.forEach(endWaiter, undefined);
-}
-
-function endWaiter(waiter: Waiter): void {
-  waiter.ended?.();
-}
-
-/** The scope was cancelled: tells each waiter of the (detached) set, oldest first. */
-export function waitersCancelled(set: WaiterSet, error: CancelationError): void {
-  set.forEach(cancelWaiter, error);
-}
-
-function cancelWaiter(waiter: Waiter, error: CancelationError): void {
-  waiter.cancelled(error);
+  set?.ended();
 }
 
 /** `fn`, run in `scope`: checks cancellation before it runs and races its result. */
