@@ -207,6 +207,23 @@ describe('waits on a cancelled or ended scope', () => {
     });
   });
 
+  it('race() of a thenable that rejects synchronously, then throws: the first outcome stands, nothing thrown', async () => {
+    const first = new Error('rejected inside then()');
+    await new Cancelable().run(async (s) => {
+      const hostile = {
+        then(_onValue: unknown, onError: (error: unknown) => void): never {
+          onError(first);
+          throw new Error('then() threw after rejecting');
+        },
+      };
+      let raced: Promise<number> | undefined;
+      expect(() => {
+        raced = s.race(hostile as unknown as PromiseLike<number>);
+      }).not.toThrow();
+      await expect(raced).rejects.toBe(first);
+    });
+  });
+
   it('a pending race rejects as soon as the scope is cancelled', async () => {
     const clock = new ManualClock();
     const scope = new Cancelable({ clock });

@@ -64,10 +64,28 @@ describe('WaiterSet', () => {
     set.delete(a);
     set.delete(b);
     expect(set.size).toBe(0);
-    set.add(recorder(log, 'c'));
+    const c = recorder(log, 'c');
+    set.add(c);
+    expect(set._first).toBe(c); // inline again, though the Set made for b remains
     set.add(recorder(log, 'd'));
     set.ended();
     expect(log).toEqual(['c:ended', 'd:ended']);
+  });
+
+  it('delete of a waiter it never held answers false, with or without a Set', () => {
+    const set = new WaiterSet();
+    const log: string[] = [];
+    expect(set.delete(recorder(log, 'x'))).toBe(false);
+    set.add(recorder(log, 'a'));
+    expect(set.delete(recorder(log, 'y'))).toBe(false);
+  });
+
+  it('ended() skips waiters without an ended() hook (a cancellation listener has none)', () => {
+    const set = new WaiterSet();
+    const bare: Waiter = { cancelled: () => {} };
+    set.add(bare);
+    set.add({ cancelled: () => {} });
+    expect(() => set.ended()).not.toThrow();
   });
 
   it('does not visit a waiter deleted by an earlier visit', () => {
