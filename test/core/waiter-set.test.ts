@@ -75,9 +75,12 @@ describe('WaiterSet', () => {
   it('delete of a waiter it never held answers false, with or without a Set', () => {
     const set = new WaiterSet();
     const log: string[] = [];
-    expect(set.delete(recorder(log, 'x'))).toBe(false);
+    expect(set.delete(recorder(log, 'x'))).toBe(false); // no Set yet
     set.add(recorder(log, 'a'));
-    expect(set.delete(recorder(log, 'y'))).toBe(false);
+    expect(set.delete(recorder(log, 'y'))).toBe(false); // only the inline entry
+    set.add(recorder(log, 'b'));
+    expect(set._rest).toBeDefined();
+    expect(set.delete(recorder(log, 'z'))).toBe(false); // with a Set
   });
 
   it('ended() skips waiters without an ended() hook (a cancellation listener has none)', () => {

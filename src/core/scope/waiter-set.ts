@@ -39,7 +39,8 @@ export class WaiterSet<W extends Waiter = Waiter> {
 
   /**
    * Tells each waiter of the cancellation, oldest first. A waiter deleted by an earlier one is not
-   * told (as with a `Set`); the callers detach the set from its scope first, so none is added.
+   * told (as with a `Set`). Unlike a `Set`, a waiter added during the delivery may be missed: the
+   * callers detach the set from its scope before they call this, so nothing can be added to it.
    */
   cancelled(error: CancelationError): void {
     this._first?.cancelled(error);
