@@ -47,6 +47,12 @@ export async function heapAfterGC() {
   return process.memoryUsage().heapUsed;
 }
 
+/** The median of a list of numbers (the upper middle one for an even count; a sorted copy). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** Percentile of a list of numbers (sorted copy). */
 export function percentile(values, p) {
   const sorted = Float64Array.from(values).sort();

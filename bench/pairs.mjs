@@ -2,7 +2,7 @@
 // through an extra wrapper; each variant runs in a loop compiled for it alone (its call site stays
 // monomorphic); variants are interleaved, GC runs before each batch, and every ratio is taken within
 // one repetition (the median of those ratios is the figure).
-import { quick } from './lib.mjs';
+import { median, quick } from './lib.mjs';
 
 /**
  * A loop of its own for one variant: `await fn()` `n` times; resolves with the elapsed nanoseconds.
@@ -45,11 +45,6 @@ function forceGC() {
   if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
   globalThis.gc();
   globalThis.gc();
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { Pool } from 'undici';
 import { handleRequest, requestScope } from 'cancelable-ts/http';
-import { quick, report } from '../lib.mjs';
+import { median, quick, report } from '../lib.mjs';
 
 const body = 'ok';
 // The floor: what any request scope that is the handler's `Cancelable.current()` does at the least,
@@ -86,10 +86,6 @@ for (let round = 0; round < rounds; round++) {
 await pool.close();
 await new Promise((resolve) => server.close(resolve));
 
-const median = (values) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 // SPEC §9: each ratio is taken within one round (the routes of a round share the machine's state),
 // then the median over the rounds.
 const lost = (path) => median(all.get(path).map((rps, round) => (1 - rps / all.get('/bare')[round]) * 100));

@@ -4,7 +4,7 @@
 // rejected within 300 ms.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cancelable } from 'cancelable-ts';
-import { gc, heapAfterGC, now, quick, report } from '../lib.mjs';
+import { gc, heapAfterGC, median, now, quick, report } from '../lib.mjs';
 
 const rows = [];
 const targets = [];
@@ -100,7 +100,6 @@ const targets = [];
     });
     await parentRun.catch(() => {});
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const settleMs = median(settle);
   const label = `cancel a parent with ${n.toLocaleString('en')} children`;
   rows.push({ name: `${label}: cancel() returns (all signalled)`, unit: 'ms', median: median(propagate), min: Math.min(...propagate), max: Math.max(...propagate) });

@@ -14,22 +14,22 @@ export interface Waiter {
 }
 
 /** @internal The waiters of one scope: the oldest inline, the others in a `Set` made on demand. */
-export class WaiterSet<W extends Waiter = Waiter> {
-  /** @internal The oldest waiter. */ _first: W | undefined = undefined;
-  /** @internal The others, in order; made for the second concurrent waiter. */ _rest: Set<W> | undefined = undefined;
+export class WaiterSet {
+  /** @internal The oldest waiter. */ _first: Waiter | undefined = undefined;
+  /** @internal The others, in order; made for the second concurrent waiter. */ _rest: Set<Waiter> | undefined = undefined;
 
   /** How many waits are registered. */
   get size(): number {
     return (this._first === undefined ? 0 : 1) + (this._rest === undefined ? 0 : this._rest.size);
   }
 
-  add(waiter: W): void {
+  add(waiter: Waiter): void {
     // Inline only while it keeps the order: once others wait in the set, newer ones join them.
     if (this._first === undefined && (this._rest === undefined || this._rest.size === 0)) this._first = waiter;
     else (this._rest ??= new Set()).add(waiter);
   }
 
-  delete(waiter: W): boolean {
+  delete(waiter: Waiter): boolean {
     if (this._first === waiter) {
       this._first = undefined;
       return true;
