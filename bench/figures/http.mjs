@@ -2,17 +2,17 @@
 // throughput of a bare handler). One node:http server on 127.0.0.1, one undici client pool, in one
 // process: each variant is a route on the same server (the same dispatch cost for all), measured in
 // interleaved rounds of fixed duration; the best round of each variant is kept and the ratio taken.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { Pool } from 'undici';
 import { handleRequest, requestScope } from 'cancelable-ts/http';
+import { libraryStorage } from '../floor.mjs';
 import { median, quick, report } from '../lib.mjs';
 
 const body = 'ok';
 // The floor: what any request scope that is the handler's `Cancelable.current()` does at the least,
-// the handler run as an async function inside an AsyncLocalStorage context (one more store: the
-// library's own is on from the first scope).
-const floorContext = new AsyncLocalStorage();
+// the handler run as an async function inside an AsyncLocalStorage context (the library's own: a second
+// storage would make every promise of the process propagate two stores, routes and client alike).
+const floorContext = libraryStorage();
 const routes = {
   '/bare': (req, res) => {
     res.end(body);

@@ -4,10 +4,10 @@
 // and "app-like" (after one dynamic import(), which puts V8's promise hooks on their slow path), each
 // in its own process. Both Node timer modes for timeouts: with and without another timer of the same
 // duration pending.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cancelable } from 'cancelable-ts';
+import { structuralFloor } from '../floor.mjs';
 import { pairedRun } from '../pairs.mjs';
 import { quick, report } from '../lib.mjs';
 
@@ -54,7 +54,7 @@ if (stateArg === undefined) {
       },
     );
   }
-  // The structural floor (see structuralFloor below), in the same processes: what any scope that keeps
+  // The structural floor (bench/floor.mjs), in the same processes: what any scope that keeps
   // SPEC §2-§3 costs on this Node, and how far above it the library is.
   for (const [state, result] of Object.entries(states)) {
     const r = result.ratios;
@@ -160,84 +160,4 @@ if (stateArg === undefined) {
     ),
   };
   process.stdout.write(JSON.stringify({ rows, ratios }));
-}
-
-/**
- * The structural floor of a scope that keeps SPEC §2–§3, built from the same primitives with nothing
- * else: an object per scope, a promise of its own (`run()` must be able to reject before the body
- * settles: the grace period), the body called inside the async context (`Cancelable.current()`), one
- * reaction on the body's promise, found through the context (no closure per run), and a monotonic
- * clock read at the start and at the end (SPEC: real start and end times, durations on a monotonic
- * clock). `runWithTimeout` adds what a timeout needs at the least: an entry in a shared per-duration
- * list at the start reading plus the duration (one host timer for all, never re-armed here), unlinked
- * at the end. No validation, no tree, no registry, no diagnostics: what the library does beyond this
- * is the price of its features.
- */
-function structuralFloor(body) {
-  const storage = new AsyncLocalStorage();
-  let capturedResolve;
-  let capturedReject;
-  const capture = (resolve, reject) => {
-    capturedResolve = resolve;
-    capturedReject = reject;
-  };
-  // The host's clock object, kept (as the library keeps it): `globalThis.performance` is an accessor.
-  const clock = globalThis.performance;
-  class FloorScope {
-    phase = 0;
-    resolve = capturedResolve;
-    reject = capturedReject;
-    entry = undefined;
-    start = clock.now();
-    end = 0;
-  }
-  const end = (scope) => {
-    scope.phase = 2;
-    scope.end = clock.now();
-    const entry = scope.entry;
-    if (entry !== undefined) {
-      scope.entry = undefined;
-      if (entry.prev !== undefined) entry.prev.next = entry.next;
-      else queue.head = entry.next;
-      if (entry.next !== undefined) entry.next.prev = entry.prev;
-      else queue.tail = entry.prev;
-    }
-  };
-  const onValue = (value) => {
-    const scope = storage.getStore();
-    end(scope);
-    scope.resolve(value);
-  };
-  const onError = (error) => {
-    const scope = storage.getStore();
-    end(scope);
-    scope.reject(error);
-  };
-  const callBody = (scope) => {
-    scope.phase = 1;
-    body(scope).then(onValue, onError);
-  };
-  const queue = { head: undefined, tail: undefined, timer: undefined };
-  const start = (scope) => {
-    storage.run(scope, callBody, scope);
-  };
-  return {
-    run() {
-      const promise = new Promise(capture);
-      start(new FloorScope());
-      return promise;
-    },
-    runWithTimeout() {
-      const promise = new Promise(capture);
-      const scope = new FloorScope();
-      const entry = { deadline: scope.start + 60_000, scope, prev: queue.tail, next: undefined };
-      if (queue.tail !== undefined) queue.tail.next = entry;
-      else queue.head = entry;
-      queue.tail = entry;
-      queue.timer ??= setTimeout(() => {}, 60_000).unref();
-      scope.entry = entry;
-      start(scope);
-      return promise;
-    },
-  };
 }

@@ -2,8 +2,8 @@
 // long-lived parent leave after GC (beside AbortSignal.any); cancelling a parent with 100,000
 // children; a 10,000-deep chain. SPEC §9: < 700 B per running idle scope; nothing retained; every child
 // rejected within 300 ms.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cancelable } from 'cancelable-ts';
+import { libraryStorage } from '../floor.mjs';
 import { gc, heapAfterGC, median, now, quick, report } from '../lib.mjs';
 
 const rows = [];
@@ -125,7 +125,7 @@ const targets = [];
  * reason and its rejection), and rejects each body. Timed until every run promise has rejected.
  */
 async function fanOutFloor(n) {
-  const storage = new AsyncLocalStorage();
+  const storage = libraryStorage(); // one storage in the process, as with the library alone
   class FloorError extends Error {
     constructor(message, parentId, cause) {
       super(message);
