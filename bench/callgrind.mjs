@@ -11,30 +11,38 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The variants, in the order of the table (the child maps each name to its function). */
+const names = [
+  'bare try/finally',
+  'structural floor',
+  'Cancelable.run()',
+  'AbortController + listener',
+  'setTimeout + clearTimeout, no other timer',
+  'floor + timeout entry',
+  'withTimeout(60s).run()',
+];
 const self = fileURLToPath(import.meta.url);
 const variantArg = process.argv.find((arg) => arg.startsWith('--variant='));
 
 if (variantArg !== undefined) {
   // A child: warm up, then run the variant `--n` more times.
   const { Cancelable } = await import('cancelable-ts');
-  const { structuralFloor } = await import('./floor.mjs');
+  const { anchors, structuralFloor } = await import('./baselines.mjs');
   const body = async () => 1;
   await new Cancelable().run(body); // the library's AsyncLocalStorage turns the hooks on first
+  const anchor = anchors(body);
   const floor = structuralFloor(body);
   const variants = {
-    'bare try/finally': async () => {
-      try {
-        return await body();
-      } finally {
-        // nothing
-      }
-    },
+    'bare try/finally': anchor.tryFinally,
     'structural floor': floor.run,
     'Cancelable.run()': () => new Cancelable().run(body),
+    'AbortController + listener': anchor.abortController,
+    'setTimeout + clearTimeout, no other timer': anchor.setTimeout,
     'floor + timeout entry': floor.runWithTimeout,
     'withTimeout(60s).run()': () => Cancelable.withTimeout(60_000).run(body),
   };
   const fn = variants[variantArg.slice('--variant='.length)];
+  if (fn === undefined || Object.keys(variants).length !== names.length) throw new Error(`unknown variant: ${variantArg}`);
   const n = Number(process.argv.find((arg) => arg.startsWith('--n='))?.slice('--n='.length));
   for (let i = 0; i < 60_000; i++) await fn();
   for (let i = 0; i < n; i++) await fn();
@@ -63,7 +71,6 @@ if (variantArg !== undefined) {
   };
   const short = 30_000;
   const long = 90_000;
-  const names = ['bare try/finally', 'structural floor', 'Cancelable.run()', 'floor + timeout entry', 'withTimeout(60s).run()'];
   console.log('| per iteration | instructions | L1i misses | L1d read misses | L1d write misses |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const name of names) {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { Pool } from 'undici';
 import { handleRequest, requestScope } from 'cancelable-ts/http';
-import { libraryStorage } from '../floor.mjs';
+import { libraryStorage } from '../baselines.mjs';
 import { median, quick, report } from '../lib.mjs';
 
 const body = 'ok';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cancelable } from 'cancelable-ts';
-import { structuralFloor } from '../floor.mjs';
+import { anchors, structuralFloor } from '../baselines.mjs';
 import { pairedRun } from '../pairs.mjs';
 import { quick, report } from '../lib.mjs';
 
@@ -54,7 +54,7 @@ if (stateArg === undefined) {
       },
     );
   }
-  // The structural floor (bench/floor.mjs), in the same processes: what any scope that keeps
+  // The structural floor (bench/baselines.mjs), in the same processes: what any scope that keeps
   // SPEC §2-§3 costs on this Node, and how far above it the library is.
   for (const [state, result] of Object.entries(states)) {
     const r = result.ratios;
@@ -81,58 +81,18 @@ if (stateArg === undefined) {
     after: () => clearTimeout(sentinel),
   };
   const floor = structuralFloor(body);
+  const anchor = anchors(body, longMs);
+  const timeoutRun = () => Cancelable.withTimeout(longMs).run(body);
   const variants = {
-    'bare async try/finally (anchor)': {
-      fn: async () => {
-        try {
-          return await body();
-        } finally {
-          // nothing
-        }
-      },
-    },
+    'bare async try/finally (anchor)': { fn: anchor.tryFinally },
     'Cancelable.run(), never cancelled': { fn: () => new Cancelable().run(body) },
     'structural floor of a scope (floor)': { fn: floor.run },
     'structural floor + a shared-queue timeout entry (floor)': { fn: floor.runWithTimeout },
-    'new AbortController() + .signal + one listener (anchor)': {
-      fn: async () => {
-        const controller = new AbortController();
-        const signal = controller.signal;
-        const listener = () => {};
-        signal.addEventListener('abort', listener);
-        try {
-          return await body();
-        } finally {
-          signal.removeEventListener('abort', listener);
-        }
-      },
-    },
-    'setTimeout + clearTimeout + try/finally, no other timer (anchor)': {
-      fn: async () => {
-        const timer = setTimeout(() => {}, longMs);
-        try {
-          return await body();
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-    },
-    'Cancelable.withTimeout(60s).run(), no other timer': { fn: () => Cancelable.withTimeout(longMs).run(body) },
-    'setTimeout + clearTimeout + try/finally, another timer pending (anchor)': {
-      ...otherTimerPending,
-      fn: async () => {
-        const timer = setTimeout(() => {}, longMs);
-        try {
-          return await body();
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-    },
-    'Cancelable.withTimeout(60s).run(), another timer pending': {
-      ...otherTimerPending,
-      fn: () => Cancelable.withTimeout(longMs).run(body),
-    },
+    'new AbortController() + .signal + one listener (anchor)': { fn: anchor.abortController },
+    'setTimeout + clearTimeout + try/finally, no other timer (anchor)': { fn: anchor.setTimeout },
+    'Cancelable.withTimeout(60s).run(), no other timer': { fn: timeoutRun },
+    'setTimeout + clearTimeout + try/finally, another timer pending (anchor)': { ...otherTimerPending, fn: anchor.setTimeout },
+    'Cancelable.withTimeout(60s).run(), another timer pending': { ...otherTimerPending, fn: timeoutRun },
   };
   const result = await pairedRun(variants);
   const rows = Object.keys(variants).map((name) => ({

@@ -3,7 +3,7 @@
 // children; a 10,000-deep chain. SPEC §9: < 700 B per running idle scope; nothing retained; every child
 // rejected within 300 ms.
 import { Cancelable } from 'cancelable-ts';
-import { libraryStorage } from '../floor.mjs';
+import { libraryStorage } from '../baselines.mjs';
 import { gc, heapAfterGC, median, now, quick, report } from '../lib.mjs';
 
 const rows = [];

@@ -1,5 +1,6 @@
-// The structural floor of a scope, shared by the lifecycle figure and bench/callgrind.mjs, and the
-// async context every floor runs in.
+// What a scope's lifecycle is compared with, shared by the lifecycle figure and bench/callgrind.mjs:
+// the anchors (plain code calling the same body), the structural floor, and the async context every
+// floor runs in.
 
 /**
  * The library's own AsyncLocalStorage (kept on its process-wide runtime record), for floors that run a
@@ -12,6 +13,41 @@ export function libraryStorage() {
   const storage = globalThis[Symbol.for('cancelable.runtime.v1')]?.storage;
   if (storage === undefined) throw new Error('libraryStorage(): load cancelable-ts first');
   return storage;
+}
+
+/**
+ * The anchors: plain code around the same `body` a scope runs, with no scope. `setTimeout` arms and
+ * clears a `longMs` timer (the lifecycle figure runs it in both Node timer modes).
+ */
+export function anchors(body, longMs = 60_000) {
+  return {
+    tryFinally: async () => {
+      try {
+        return await body();
+      } finally {
+        // nothing
+      }
+    },
+    abortController: async () => {
+      const controller = new AbortController();
+      const signal = controller.signal;
+      const listener = () => {};
+      signal.addEventListener('abort', listener);
+      try {
+        return await body();
+      } finally {
+        signal.removeEventListener('abort', listener);
+      }
+    },
+    setTimeout: async () => {
+      const timer = setTimeout(() => {}, longMs);
+      try {
+        return await body();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 /**
